@@ -1,0 +1,37 @@
+"""ganlib: the thin shared package behind the GAN course's notebooks.
+
+One module per idea a reader meets in the notebooks: ``data``, ``models``, ``losses``,
+``training``, ``plotting``, ``course``, ``exercises``, ``runs`` and ``cli``.
+"""
+
+import contextlib
+import os
+import sys
+
+__version__ = "0.1.0"
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence what native code writes to file descriptor 2 for the duration of the block.
+
+    TensorFlow 2.21 prints start-up notes (oneDNN, absl) from C++ at import, whatever
+    TF_CPP_MIN_LOG_LEVEL says, and in a notebook they clutter the first cell's output.
+    Python-level errors are unaffected: they are raised, and printed after the block.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+if "tensorflow" not in sys.modules:
+    with _quiet_native_stderr():
+        import tensorflow  # noqa: F401

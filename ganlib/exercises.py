@@ -1,0 +1,65 @@
+"""Checks for the notebooks' exercises, and the reference solutions instructors can read.
+
+An exercise cell holds a function for the learner to write; the check cell after it calls one of
+the ``check_*`` functions here. A check says "not attempted yet" while the function still raises
+``NotImplementedError``, raises :class:`ExerciseError` naming the first input where the answer is
+wrong, and prints how many cases passed when it is right.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ganlib import data
+
+
+class ExerciseError(AssertionError):
+    """The learner's answer disagrees with the reference; the message says where and by how much."""
+
+
+def check_function(name: str, candidate, reference, cases, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
+    """Compare ``candidate(*case)`` with ``reference(*case)`` for every case.
+
+    Returns False (and says so) while the exercise is not attempted, True when every case passes.
+    """
+    for number, case in enumerate(cases, start=1):
+        try:
+            answer = candidate(*case)
+        except NotImplementedError:
+            print(f"{name}: not attempted yet. Write it in the cell above, run that cell, then this one.")
+            return False
+        expected = np.asarray(reference(*case))
+        if answer is None:
+            raise ExerciseError(f"{name} returned None for case {number}: it should return a value")
+        answer = np.asarray(answer)
+        if answer.shape != expected.shape:
+            raise ExerciseError(f"{name}: case {number} gave shape {answer.shape}, expected {expected.shape}")
+        if not np.allclose(answer, expected, atol=atol, rtol=rtol, equal_nan=False):
+            gap = np.max(np.abs(answer.astype(float) - expected.astype(float)))
+            raise ExerciseError(
+                f"{name}: case {number} ({_describe(case)}) gave {_short(answer)}, expected "
+                f"{_short(expected)} (largest difference {gap:.3g}, tolerance {atol:g} + {rtol:g} x |expected|)")
+    print(f"{name}: correct on all {len(cases)} cases.")
+    return True
+
+
+# Notebook 00 -----------------------------------------------------------------------------------
+
+def check_to_model_range(candidate) -> bool:
+    cases = [
+        (np.array([0.0, 127.5, 255.0]),),
+        (np.array([[0, 255], [51, 204]], dtype=np.uint8),),
+        (np.arange(256, dtype=np.uint8).reshape(16, 16),),
+    ]
+    # The reference solution is ganlib.data.to_model_range.
+    return check_function("to_model_range", candidate, data.to_model_range, cases, atol=1e-6)
+
+
+def _describe(case) -> str:
+    return ", ".join(_short(np.asarray(arg)) for arg in case)
+
+
+def _short(array: np.ndarray) -> str:
+    if array.size <= 6:
+        return np.array2string(array, precision=4, separator=", ")
+    return f"array of shape {array.shape}, first values {np.array2string(array.ravel()[:4], precision=4, separator=', ')}"

@@ -1,0 +1,94 @@
+"""Generator, discriminator and critic builders.
+
+Discriminators and critics return one raw score per image (a logit, no sigmoid): the losses apply
+the sigmoid inside a numerically stable formula. Generators end in tanh, matching images in [-1, 1].
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def build_mlp_generator(latent_dim: int = 100, name: str = "mlp_generator") -> keras.Model:
+    """The article's generator: Dense 256-512-1024, LeakyReLU(0.2), BatchNorm(momentum=0.8), tanh."""
+    model = keras.Sequential(name=name)
+    model.add(keras.Input(shape=(latent_dim,)))
+    for units in (256, 512, 1024):
+        model.add(layers.Dense(units))
+        model.add(layers.LeakyReLU(negative_slope=0.2))
+        model.add(layers.BatchNormalization(momentum=0.8))
+    model.add(layers.Dense(28 * 28, activation="tanh"))
+    model.add(layers.Reshape(IMAGE_SHAPE))
+    return model
+
+
+def build_mlp_discriminator(name: str = "mlp_discriminator") -> keras.Model:
+    """The article's discriminator: Flatten, Dense 512-256 with LeakyReLU(0.2), one logit."""
+    return keras.Sequential([
+        keras.Input(shape=IMAGE_SHAPE),
+        layers.Flatten(),
+        layers.Dense(512),
+        layers.LeakyReLU(negative_slope=0.2),
+        layers.Dense(256),
+        layers.LeakyReLU(negative_slope=0.2),
+        layers.Dense(1),
+    ], name=name)
+
+
+def build_dcgan_generator(latent_dim: int = 100, width: int = 64, name: str = "dcgan_generator") -> keras.Model:
+    """DCGAN generator: project to 7x7, then two stride-2 transposed convolutions to 28x28.
+
+    Batch norm and ReLU in the hidden layers, tanh at the output (Radford et al., 2015).
+    """
+    return keras.Sequential([
+        keras.Input(shape=(latent_dim,)),
+        layers.Dense(7 * 7 * 2 * width, use_bias=False),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.Reshape((7, 7, 2 * width)),
+        layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh"),
+    ], name=name)
+
+
+def _strided_convolutions(width: int, normalization: bool, dropout: float):
+    """Two stride-2 convolutions with LeakyReLU(0.2), the shared body of discriminator and critic."""
+    stack = []
+    for filters in (width, 2 * width):
+        stack.append(layers.Conv2D(filters, 4, strides=2, padding="same"))
+        # DCGAN leaves the first layer unnormalized; a WGAN-GP critic has no batch norm at all.
+        if normalization and filters != width:
+            stack.append(layers.BatchNormalization())
+        stack.append(layers.LeakyReLU(negative_slope=0.2))
+        if dropout:
+            stack.append(layers.Dropout(dropout))
+    return stack
+
+
+def build_dcgan_discriminator(width: int = 64, dropout: float = 0.0,
+                              name: str = "dcgan_discriminator") -> keras.Model:
+    """DCGAN discriminator: strided convolutions (no pooling), batch norm, LeakyReLU, one logit."""
+    return keras.Sequential([
+        keras.Input(shape=IMAGE_SHAPE),
+        *_strided_convolutions(width, normalization=True, dropout=dropout),
+        layers.Flatten(),
+        layers.Dense(1),
+    ], name=name)
+
+
+def build_wgan_critic(width: int = 64, name: str = "wgan_critic") -> keras.Model:
+    """WGAN critic: the DCGAN discriminator without batch norm, one unbounded score.
+
+    Batch norm couples the samples of a batch, which breaks the per-sample gradient penalty.
+    """
+    return keras.Sequential([
+        keras.Input(shape=IMAGE_SHAPE),
+        *_strided_convolutions(width, normalization=False, dropout=0.0),
+        layers.Flatten(),
+        layers.Dense(1),
+    ], name=name)

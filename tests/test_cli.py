@@ -1,0 +1,83 @@
+"""``python -m ganlib sample`` and ``generate``, run as a user runs them, in a subprocess."""
+
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+
+def ganlib(*args):
+    return subprocess.run([sys.executable, "-m", "ganlib", *map(str, args)], capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    keras.utils.set_random_seed(0)
+    keras.Sequential([keras.Input((4,)), keras.layers.Dense(784, activation="tanh"),
+                      keras.layers.Reshape((28, 28, 1))]).save(folder / "plain.keras")
+    noise, label = keras.Input((4,)), keras.Input((), dtype="int32")
+    embedded = keras.layers.Embedding(10, 4)(label)
+    images = keras.layers.Reshape((28, 28, 1))(
+        keras.layers.Dense(784, activation="tanh")(keras.layers.Concatenate()([noise, embedded])))
+    keras.Model([noise, label], images).save(folder / "conditional.keras")
+    return folder
+
+
+def test_sample_writes_the_array_contract(models_dir, tmp_path):
+    out = tmp_path / "digits.npy"
+    result = ganlib("sample", "--model", models_dir / "plain.keras", "--n", 7, "--out", out, "--seed", 3)
+    assert result.returncode == 0, result.stderr
+    images = np.load(out)
+    assert images.dtype == np.float32 and images.shape == (7, 28, 28, 1)
+    assert images.min() >= -1 and images.max() <= 1
+    again = tmp_path / "again.npy"
+    ganlib("sample", "--model", models_dir / "plain.keras", "--n", 7, "--out", again, "--seed", 3)
+    np.testing.assert_array_equal(images, np.load(again))   # same seed, same digits
+
+
+def test_generate_writes_a_png_grid(models_dir, tmp_path):
+    import imageio.v3 as iio
+
+    out = tmp_path / "grid.png"
+    result = ganlib("generate", "--model", models_dir / "plain.keras", "--n", 16, "--out", out)
+    assert result.returncode == 0, result.stderr
+    picture = iio.imread(out)
+    assert picture.dtype == np.uint8 and picture.shape == (4 * 30 + 2, 4 * 30 + 2)
+
+
+def test_conditional_model_takes_a_digit(models_dir, tmp_path):
+    out = tmp_path / "sevens.npy"
+    result = ganlib("sample", "--model", models_dir / "conditional.keras", "--n", 3, "--digit", 7, "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert np.load(out).shape == (3, 28, 28, 1)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "missing.keras"], "no model at missing.keras"),
+    (["--model", "{plain}", "--digit", "7"], "this generator is unconditional"),
+    (["--model", "{plain}", "--digit", "12"], "'12' is not a digit; allowed: 0 to 9"),
+    (["--model", "{plain}", "--n", "0"], "0 is not allowed; give an integer >= 1"),
+    (["--model", "{plain}", "--seed", "-4"], "give an integer from 0"),
+    (["--model", "{plain}", "--out", "{tmp}/digits.png"], "should end in .npy"),
+])
+def test_bad_requests_get_a_one_line_error(models_dir, tmp_path, args, message):
+    defaults = {"--n": "2", "--out": str(tmp_path / "out.npy")}
+    args = [a.format(plain=models_dir / "plain.keras", tmp=tmp_path) for a in args]
+    for flag, value in defaults.items():
+        if flag not in args:
+            args += [flag, value]
+    result = ganlib("sample", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_file_that_is_not_a_model_is_refused(tmp_path):
+    fake = tmp_path / "generator.keras"
+    fake.write_bytes(b"not a zip archive")
+    result = ganlib("sample", "--model", fake, "--n", 1, "--out", tmp_path / "x.npy")
+    assert result.returncode == 2 and "could not load" in result.stderr

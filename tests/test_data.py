@@ -1,0 +1,108 @@
+"""Loading digits: the array contract, offline behaviour, integrity checks, and the pipeline."""
+
+import re
+import socket
+
+import numpy as np
+import pytest
+
+from ganlib import data
+from ganlib.data import DataError, Digits
+
+
+def test_bundled_digits_follow_the_array_contract(bundled):
+    images, labels, source = bundled
+    assert source == "bundled"
+    assert images.dtype == np.float32 and images.shape == (5000, 28, 28, 1)
+    assert images.min() == -1.0 and images.max() == 1.0
+    assert np.bincount(labels).tolist() == [500] * 10
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """No network and an empty Keras cache."""
+    def refuse(*args, **kwargs):
+        raise OSError("network disabled by the test")
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+
+def test_bundled_digits_load_offline(offline):
+    assert data.load_digits("bundled", verbose=False).images.shape == (5000, 28, 28, 1)
+
+
+def test_full_mnist_offline_fails_clearly_and_names_the_fallback(offline):
+    with pytest.raises(DataError) as error:
+        data.load_digits("mnist", verbose=False)
+    message = str(error.value)
+    assert "could not be downloaded" in message and "load_digits('bundled')" in message
+    assert "mnist.npz" in message
+
+
+def test_auto_falls_back_to_bundled_and_says_so(offline, capsys):
+    digits = data.load_digits("auto")
+    assert digits.source == "bundled" and len(digits.labels) == 5000
+    said = capsys.readouterr().out
+    assert "Full MNIST is not available" in said and "'bundled'" in said
+
+
+def test_unknown_source_is_refused():
+    with pytest.raises(ValueError, match="source is 'web'; allowed: 'bundled', 'mnist', 'auto'"):
+        data.load_digits("web")
+
+
+def test_corrupted_mnist_cache_gives_a_clear_error(offline, tmp_path):
+    cache = data.mnist_cache_path()
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"not a real npz file")
+    # Keras sees the checksum mismatch, tries to download again, and cannot.
+    with pytest.raises(DataError, match=r"is damaged \(its checksum does not match\) and could not be"):
+        data.load_digits("mnist", verbose=False)
+
+
+@pytest.mark.parametrize("images, labels, problem", [
+    (np.zeros((2, 28, 28, 1), np.float64), np.zeros(2, int), "not float32"),
+    (np.zeros((2, 28, 28), np.float32), np.zeros(2, int), "not (N, 28, 28, 1)"),
+    (np.full((2, 28, 28, 1), 255, np.float32), np.zeros(2, int), "outside [-1, 1]"),
+    (np.zeros((2, 28, 28, 1), np.float32), np.array([0, 10]), "labels outside 0-9"),
+])
+def test_check_digits_names_what_is_wrong(images, labels, problem):
+    with pytest.raises(DataError, match=re.escape(problem)):
+        data.check_digits(Digits(images, labels, "test"))
+
+
+def test_check_digits_checks_class_counts():
+    digits = Digits(np.zeros((3, 28, 28, 1), np.float32), np.array([0, 0, 1]), "test")
+    with pytest.raises(DataError, match="class counts"):
+        data.check_digits(digits, per_class=1)
+
+
+def test_pixel_conversions_round_trip():
+    pixels = np.arange(256, dtype=np.uint8)
+    scaled = data.to_model_range(pixels)
+    assert scaled.dtype == np.float32 and scaled[0] == -1.0 and scaled[-1] == 1.0
+    np.testing.assert_array_equal(data.to_pixels(scaled), pixels)
+
+
+def test_pipeline_gives_full_seeded_batches(bundled):
+    images = bundled.images[:100]
+    first = [b.numpy() for b in data.make_dataset(images, batch_size=32, seed=1).take(5)]
+    again = [b.numpy() for b in data.make_dataset(images, batch_size=32, seed=1).take(5)]
+    other = [b.numpy() for b in data.make_dataset(images, batch_size=32, seed=2).take(1)]
+    assert all(b.shape == (32, 28, 28, 1) for b in first)          # drop_remainder, endless
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))  # seeded
+    assert not np.array_equal(first[0], other[0])
+
+
+def test_pipeline_keeps_labels_with_their_images(bundled):
+    images, labels = bundled.images[:50], bundled.labels[:50]
+    batch_images, batch_labels = next(iter(data.make_dataset(images, 10, seed=0, labels=labels)))
+    for image, label in zip(batch_images.numpy(), batch_labels.numpy()):
+        index = int(np.flatnonzero((images == image).all(axis=(1, 2, 3)))[0])
+        assert labels[index] == label
+
+
+def test_pipeline_refuses_a_batch_larger_than_the_data(bundled):
+    with pytest.raises(ValueError, match="batch_size is 200; allowed: 1 to the number of images"):
+        data.make_dataset(bundled.images[:100], batch_size=200, seed=0)

@@ -1,0 +1,107 @@
+"""The notebooks as a user reruns them: structure, papermill runs with injected parameters, exercises.
+
+nbval executes every notebook at the smoke profile too (``make test`` passes ``--nbval-lax``).
+"""
+
+import ast
+import json
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from ganlib import course, runs
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = runs.notebooks_in(ROOT / "notebooks")
+
+
+def cells(path):
+    return nbformat.read(path, as_version=4).cells
+
+
+def test_every_registered_notebook_exists_and_every_notebook_is_registered():
+    assert {path.stem for path in NOTEBOOKS} == set(course.NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_follows_the_template(path):
+    notebook = cells(path)
+    tagged = [i for i, cell in enumerate(notebook) if "parameters" in cell.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    parameters_cell = notebook[tagged[0]]
+    assigned = [target.id for node in ast.parse(parameters_cell.source).body
+                for target in getattr(node, "targets", [])]
+    assert tuple(assigned) == course.NOTEBOOKS[path.stem].parameters
+    assert dict(ast.literal_eval(node.value) and (node.targets[0].id, ast.literal_eval(node.value))
+                for node in ast.parse(parameters_cell.source).body
+                if node.targets[0].id == "profile") == {"profile": "default"}
+    following = next(cell for cell in notebook[tagged[0] + 1:] if cell.cell_type == "code")
+    assert f'course.configure("{path.stem}", globals())' in following.source
+    headings = [line for cell in notebook if cell.cell_type == "markdown"
+                for line in cell.source.splitlines() if line.startswith("#")]
+    assert headings[0].startswith(f"# {path.stem[:2]} ")
+    assert "## Summary" in headings and "## Exercises" in headings
+    assert not any(o.get("output_type") == "error" for cell in notebook for o in cell.get("outputs", []))
+
+
+@pytest.fixture
+def smoke(monkeypatch):
+    monkeypatch.setenv(course.PROFILE_ENV, "smoke")
+
+
+def test_papermill_run_with_injected_parameters_writes_its_record(smoke, tmp_path):
+    artifacts = tmp_path / "artifacts"
+    result = runs.run_notebook(ROOT / "notebooks" / "00_setup_and_data.ipynb", tmp_path / "out.ipynb",
+                               {"images_per_class": 3, "seed": 7, "artifacts_dir": str(artifacts)})
+    assert result.status == "ok"
+    assert result.headline == "digits loaded = 5000"
+    record = json.loads((artifacts / "metrics.json").read_text())
+    assert record["profile"] == "smoke"
+    assert record["parameters"]["images_per_class"] == 3 and record["parameters"]["seed"] == 7
+    assert record["metrics"]["images_per_class"] == [500] * 10
+    assert 0.5 < record["metrics"]["background_share"] < 0.95
+
+
+def test_a_bad_parameter_value_stops_the_notebook_at_once(smoke, tmp_path):
+    with pytest.raises(papermill.PapermillExecutionError) as error:
+        papermill.execute_notebook(str(ROOT / "notebooks" / "00_setup_and_data.ipynb"), str(tmp_path / "out.ipynb"),
+                                   parameters={"images_per_class": -2}, progress_bar=False,
+                                   cwd=str(ROOT / "notebooks"))
+    assert error.value.ename == "ParameterError"
+    assert "parameter 'images_per_class' is -2; allowed: an integer from 1 to 100" in error.value.evalue
+    executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    ran = [c for c in executed.cells if c.cell_type == "code" and c.get("execution_count")]
+    assert "course.configure" in ran[-1].source, "nothing ran after the configure cell"
+
+
+def test_a_typo_in_an_injected_name_is_caught(smoke, tmp_path):
+    # Through the course's runner, before any kernel starts ...
+    with pytest.raises(course.ParameterError, match="unknown parameter 'image_per_class'.*did you mean"):
+        runs.run_notebook(ROOT / "notebooks" / "00_setup_and_data.ipynb", tmp_path / "out.ipynb",
+                          {"image_per_class": 3})
+    # ... and by the notebook itself when papermill is called directly.
+    with pytest.raises(papermill.PapermillExecutionError, match="unknown parameter 'image_per_class'"):
+        papermill.execute_notebook(str(ROOT / "notebooks" / "00_setup_and_data.ipynb"), str(tmp_path / "o.ipynb"),
+                                   parameters={"image_per_class": 3}, progress_bar=False,
+                                   cwd=str(ROOT / "notebooks"))
+
+
+def with_exercise_answer(path, answer, tmp_path):
+    notebook = nbformat.read(path, as_version=4)
+    exercise = [c for c in notebook.cells if "exercise" in c.metadata.get("tags", [])]
+    assert exercise, "the notebook has an exercise cell"
+    exercise[0].source = answer
+    changed = tmp_path / path.name
+    nbformat.write(notebook, changed)
+    return changed
+
+
+def test_exercise_check_cell_fails_on_a_wrong_answer_in_the_notebook(smoke, tmp_path):
+    wrong = "def to_model_range(pixels):\n    return pixels / 255.0\n"
+    changed = with_exercise_answer(ROOT / "notebooks" / "00_setup_and_data.ipynb", wrong, tmp_path)
+    with pytest.raises(papermill.PapermillExecutionError) as error:
+        papermill.execute_notebook(str(changed), str(tmp_path / "out.ipynb"), progress_bar=False,
+                                   cwd=str(ROOT / "notebooks"), parameters={"artifacts_dir": str(tmp_path)})
+    assert error.value.ename == "ExerciseError" and "expected" in error.value.evalue

@@ -1,0 +1,108 @@
+"""The train step trains both networks (the bug the article's recipe has under Keras 3), and a run
+leaves the artifacts the design promises."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from ganlib import data, models, training
+
+LATENT = 8
+
+
+def tiny_gan(loss="non_saturating", **kwargs):
+    keras.utils.set_random_seed(0)
+    generator = keras.Sequential([keras.Input((LATENT,)), keras.layers.Dense(28 * 28, activation="tanh"),
+                                  keras.layers.Reshape((28, 28, 1))], name="g")
+    critic = models.build_wgan_critic(width=4) if loss == "wasserstein" else models.build_mlp_discriminator()
+    gan = training.GAN(generator, critic, latent_dim=LATENT, loss=loss, seed=0, **kwargs)
+    gan.compile(g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.Adam(1e-3))
+    return gan
+
+
+def weights_of(model):
+    return [np.array(w) for w in model.trainable_weights]
+
+
+def changed(before, model):
+    return all(not np.allclose(b, np.array(a)) for b, a in zip(before, model.trainable_weights))
+
+
+@pytest.fixture(scope="module")
+def batches(bundled):
+    return data.make_dataset(bundled.images[:256], batch_size=32, seed=0)
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "minimax"])
+def test_one_fit_changes_every_weight_of_both_networks(loss, batches):
+    gan = tiny_gan(loss)
+    g_before, d_before = weights_of(gan.generator), weights_of(gan.discriminator)
+    history = gan.fit(batches, epochs=1, steps_per_epoch=3, verbose=0, shuffle=False).history
+    assert changed(g_before, gan.generator), "the generator did not train"
+    assert changed(d_before, gan.discriminator), "the discriminator did not train"
+    assert set(history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(np.isfinite(v[-1]) for v in history.values())
+    assert 0.0 <= history["d_real"][-1] <= 1.0
+
+
+def test_discriminator_takes_n_critic_steps_per_generator_step(batches):
+    gan = tiny_gan("wasserstein", n_critic=3, gp_weight=10.0)
+    gan.fit(batches, epochs=1, steps_per_epoch=2, verbose=0, shuffle=False)
+    assert int(gan.g_optimizer.iterations) == 2
+    assert int(gan.d_optimizer.iterations) == 6
+
+
+def test_wgan_gp_reports_penalty_and_gradient_norm(batches):
+    gan = tiny_gan("wasserstein", gp_weight=10.0)
+    history = gan.fit(batches, epochs=1, steps_per_epoch=2, verbose=0, shuffle=False).history
+    assert set(history) == {"d_loss", "g_loss", "w_distance", "gp", "grad_norm"}
+    assert history["gp"][-1] >= 0 and history["grad_norm"][-1] > 0
+
+
+def test_weight_clipping_keeps_critic_weights_inside_the_bound(batches):
+    gan = tiny_gan("wasserstein", clip_value=0.01)
+    gan.fit(batches, epochs=1, steps_per_epoch=2, verbose=0, shuffle=False)
+    assert max(float(np.abs(np.array(w)).max()) for w in gan.discriminator.trainable_weights) <= 0.01 + 1e-7
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"loss": "hinge"}, "loss is 'hinge'; allowed"),
+    ({"n_critic": 0}, "n_critic is 0"),
+    ({"loss": "non_saturating", "gp_weight": 10.0}, "belong to loss='wasserstein'"),
+])
+def test_bad_settings_are_refused_with_a_clear_message(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        training.GAN(None, None, latent_dim=LATENT, **kwargs)
+
+
+def test_train_records_grids_and_saves_the_artifacts(batches, tmp_path):
+    gan = tiny_gan()
+    run = training.train(gan, batches, steps=6, snapshots=3, verbose=0)
+    assert run.steps == 6 and run.steps_per_epoch == 2
+    assert run.grid.steps == [0, 2, 4, 6]
+    assert len(run.grid.frames) == 4 and run.grid.frames[0].shape == (16, 28, 28, 1)
+    # The generator learned between the first and the last picture of the same noise.
+    assert not np.allclose(run.grid.frames[0], run.grid.frames[-1])
+    config = {"notebook": "test", "profile": "smoke", "steps": 6}
+    training.save_run(tmp_path, gan.generator, config, run, metrics={"score": np.float32(0.5)},
+                      headline=("score", 0.5))
+    record = json.loads((tmp_path / "metrics.json").read_text())
+    assert record["steps"] == 6 and record["wall_seconds"] > 0
+    assert record["parameters"]["steps"] == 6 and record["metrics"]["score"] == 0.5
+    assert set(record["final_losses"]) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    reloaded = keras.models.load_model(tmp_path / "generator.keras", safe_mode=True)
+    z = np.ones((2, LATENT), np.float32)
+    np.testing.assert_allclose(reloaded(z), gan.generator(z), atol=1e-6)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["generator.keras", "metrics.json"]
+
+
+def test_same_seed_gives_the_same_training_on_cpu(bundled):
+    results = []
+    for _ in range(2):
+        gan = tiny_gan()
+        dataset = data.make_dataset(bundled.images[:128], batch_size=16, seed=5)
+        gan.fit(dataset, epochs=1, steps_per_epoch=3, verbose=0, shuffle=False)
+        results.append(np.asarray(gan.generator(np.ones((1, LATENT), np.float32))))
+    np.testing.assert_array_equal(results[0], results[1])
