@@ -76,6 +76,8 @@ RULES: dict[str, Rule] = {
     "learning_rate": _number(0.0, 1.0),
     "jit_compile": _boolean(),
     "images_per_class": _integer(1, 100),
+    "ring_steps": _integer(1),
+    "discriminator_epochs": _integer(1, 200),
 }
 
 
@@ -95,6 +97,14 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             "smoke": {"images_per_class": 4},
             "default": {"images_per_class": 10},
             "full": {"images_per_class": 10},
+        },
+    ),
+    "01_minimax_objective": NotebookSpec(
+        parameters=("profile", "seed", "steps", "ring_steps", "discriminator_epochs", "artifacts_dir"),
+        profiles={
+            "smoke": {"steps": 60, "ring_steps": 100, "discriminator_epochs": 1},
+            "default": {"steps": 1500, "ring_steps": 3000, "discriminator_epochs": 8},
+            "full": {"steps": 3000, "ring_steps": 10000, "discriminator_epochs": 20},
         },
     ),
 }

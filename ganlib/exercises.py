@@ -17,17 +17,14 @@ class ExerciseError(AssertionError):
     """The learner's answer disagrees with the reference; the message says where and by how much."""
 
 
-def check_function(name: str, candidate, reference, cases, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
-    """Compare ``candidate(*case)`` with ``reference(*case)`` for every case.
-
-    Returns False (and says so) while the exercise is not attempted, True when every case passes.
-    """
+def check_function(name: str, candidate, reference, cases, atol: float = 1e-5, rtol: float = 1e-4) -> None:
+    """Compare ``candidate(*case)`` with ``reference(*case)`` for every case, and say how it went."""
     for number, case in enumerate(cases, start=1):
         try:
             answer = candidate(*case)
         except NotImplementedError:
             print(f"{name}: not attempted yet. Write it in the cell above, run that cell, then this one.")
-            return False
+            return
         expected = np.asarray(reference(*case))
         if answer is None:
             raise ExerciseError(f"{name} returned None for case {number}: it should return a value")
@@ -40,19 +37,49 @@ def check_function(name: str, candidate, reference, cases, atol: float = 1e-5, r
                 f"{name}: case {number} ({_describe(case)}) gave {_short(answer)}, expected "
                 f"{_short(expected)} (largest difference {gap:.3g}, tolerance {atol:g} + {rtol:g} x |expected|)")
     print(f"{name}: correct on all {len(cases)} cases.")
-    return True
 
 
 # Notebook 00 -----------------------------------------------------------------------------------
 
-def check_to_model_range(candidate) -> bool:
+def check_to_model_range(candidate) -> None:
     cases = [
         (np.array([0.0, 127.5, 255.0]),),
         (np.array([[0, 255], [51, 204]], dtype=np.uint8),),
         (np.arange(256, dtype=np.uint8).reshape(16, 16),),
     ]
     # The reference solution is ganlib.data.to_model_range.
-    return check_function("to_model_range", candidate, data.to_model_range, cases, atol=1e-6)
+    check_function("to_model_range", candidate, data.to_model_range, cases, atol=1e-6)
+
+
+# Notebook 01 -----------------------------------------------------------------------------------
+
+def reference_optimal_discriminator(p_data_values, p_g_values):
+    """D*(x) = p_data(x) / (p_data(x) + p_g(x))."""
+    p_data_values, p_g_values = np.asarray(p_data_values, float), np.asarray(p_g_values, float)
+    return p_data_values / (p_data_values + p_g_values)
+
+
+def check_optimal_discriminator(candidate) -> None:
+    cases = [
+        (np.array([1.0, 0.0, 0.3]), np.array([1.0, 0.5, 0.0])),
+        (np.array([0.2, 0.05]), np.array([0.6, 0.05])),
+        (np.linspace(0.1, 1, 5), np.linspace(1, 0.1, 5)),
+    ]
+    check_function("optimal_discriminator", candidate, reference_optimal_discriminator, cases)
+
+
+def reference_value_function(d_real, d_fake):
+    """V = mean(log D(x)) + mean(log(1 - D(G(z))))."""
+    return np.mean(np.log(d_real)) + np.mean(np.log1p(-np.asarray(d_fake, float)))
+
+
+def check_value_function(candidate) -> None:
+    cases = [
+        (np.full(4, 0.5), np.full(4, 0.5)),                  # a coin-flip D: -log 4
+        (np.array([0.9, 0.8, 0.99]), np.array([0.1, 0.3])),  # batches of different sizes
+        (np.array([0.6]), np.array([0.95, 0.9, 0.2, 0.5])),
+    ]
+    check_function("value_function", candidate, reference_value_function, cases)
 
 
 def _describe(case) -> str:

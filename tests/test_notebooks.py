@@ -88,20 +88,63 @@ def test_a_typo_in_an_injected_name_is_caught(smoke, tmp_path):
                                    cwd=str(ROOT / "notebooks"))
 
 
-def with_exercise_answer(path, answer, tmp_path):
-    notebook = nbformat.read(path, as_version=4)
-    exercise = [c for c in notebook.cells if "exercise" in c.metadata.get("tags", [])]
-    assert exercise, "the notebook has an exercise cell"
-    exercise[0].source = answer
-    changed = tmp_path / path.name
-    nbformat.write(notebook, changed)
-    return changed
+# For each exercise: a plausible wrong answer, and the reference answer.
+EXERCISE_ANSWERS = {
+    "to_model_range": ("def to_model_range(pixels):\n    return pixels / 255.0\n",
+                       "from ganlib.data import to_model_range\n"),
+    "optimal_discriminator": ("def optimal_discriminator(p_data_values, p_g_values):\n"
+                              "    return p_g_values / (p_data_values + p_g_values)\n",
+                              "from ganlib.exercises import reference_optimal_discriminator as optimal_discriminator\n"),
+    "value_function": ("def value_function(d_real, d_fake):\n"
+                       "    return np.mean(np.log(d_real)) + np.mean(np.log(d_fake))\n",
+                       "from ganlib.exercises import reference_value_function as value_function\n"),
+}
 
 
-def test_exercise_check_cell_fails_on_a_wrong_answer_in_the_notebook(smoke, tmp_path):
-    wrong = "def to_model_range(pixels):\n    return pixels / 255.0\n"
-    changed = with_exercise_answer(ROOT / "notebooks" / "00_setup_and_data.ipynb", wrong, tmp_path)
+def exercises_in(path):
+    """(setup cells, [(function name, exercise cell index, check cell)]) for one notebook."""
+    notebook = cells(path)
+    parameters_at = next(i for i, c in enumerate(notebook) if "parameters" in c.metadata.get("tags", []))
+    setup = [c for c in notebook[:parameters_at] if c.cell_type == "code"]
+    found = []
+    for i, cell in enumerate(notebook):
+        if "exercise" in cell.metadata.get("tags", []):
+            name = ast.parse(cell.source).body[0].name
+            check = next(c for c in notebook[i + 1:] if c.cell_type == "code")
+            found.append((name, check))
+    return setup, found
+
+
+EXERCISES = [(path, name, check) for path in NOTEBOOKS for name, check in exercises_in(path)[1]]
+
+
+def run_cells(sources, tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    nbformat.write(notebook, tmp_path / "exercise.ipynb")
+    return papermill.execute_notebook(str(tmp_path / "exercise.ipynb"), str(tmp_path / "out.ipynb"),
+                                      progress_bar=False, cwd=str(ROOT / "notebooks"))
+
+
+def test_every_exercise_has_answers_here():
+    assert {name for _, name, _ in EXERCISES} == set(EXERCISE_ANSWERS)
+
+
+@pytest.mark.parametrize("path, name, check", EXERCISES, ids=[f"{p.stem}:{n}" for p, n, _ in EXERCISES])
+def test_exercise_check_cell_fails_on_a_wrong_answer(path, name, check, tmp_path):
+    setup, _ = exercises_in(path)
+    wrong, _ = EXERCISE_ANSWERS[name]
     with pytest.raises(papermill.PapermillExecutionError) as error:
-        papermill.execute_notebook(str(changed), str(tmp_path / "out.ipynb"), progress_bar=False,
-                                   cwd=str(ROOT / "notebooks"), parameters={"artifacts_dir": str(tmp_path)})
-    assert error.value.ename == "ExerciseError" and "expected" in error.value.evalue
+        run_cells([c.source for c in setup] + [wrong, check.source], tmp_path)
+    assert error.value.ename == "ExerciseError" and name in error.value.evalue
+
+
+@pytest.mark.parametrize("path", sorted({p for p, _, _ in EXERCISES}), ids=lambda p: p.stem)
+def test_exercise_check_cells_pass_on_the_reference(path, tmp_path):
+    setup, found = exercises_in(path)
+    sources = [c.source for c in setup]
+    for name, check in found:
+        sources += [EXERCISE_ANSWERS[name][1], check.source]
+    executed = run_cells(sources, tmp_path)
+    said = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert said.count("correct on all") == len(found)
