@@ -112,3 +112,19 @@ def test_gradient_penalty_works_with_a_keras_critic():
     real = np.random.default_rng(0).uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32)
     value = float(losses.gradient_penalty(critic, real, -real, seed=0))
     assert np.isfinite(value) and value >= 0
+
+
+def test_divergences_of_known_gaussians():
+    from scipy import stats
+
+    from ganlib import divergences
+
+    same, near, far = stats.norm(0, 1), stats.norm(1, 1), stats.norm(30, 1)
+    assert divergences.jensen_shannon(same, same) == pytest.approx(0.0, abs=1e-9)
+    assert divergences.jensen_shannon(same, far) == pytest.approx(math.log(2), rel=1e-6)
+    for q in (same, near, far):
+        assert divergences.value_at_optimal_discriminator(same, q) == pytest.approx(
+            -math.log(4) + 2 * divergences.jensen_shannon(same, q), abs=1e-7)
+    # W1 between equal-variance Gaussians is the distance between their means: no saturation.
+    assert divergences.wasserstein_1(same, near) == pytest.approx(1.0, rel=1e-6)
+    assert divergences.wasserstein_1(same, far) == pytest.approx(30.0, rel=1e-6)

@@ -1,0 +1,223 @@
+"""Judging generated digits the way the field judges generated images, adapted to digits.
+
+Every measure here works from the digit judge (``ganlib.judge``): its class probabilities say whether
+a sample is a recognizable digit and which one; its 128-number feature layer gives a space in which
+to compare the *distribution* of generated digits with that of real ones.
+"""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+from scipy import linalg
+
+from ganlib import judge
+
+CONFIDENT = 0.9  # a sample is "recognized" when the judge gives one digit at least this probability
+
+
+def recognized_share(probabilities, threshold: float = CONFIDENT) -> float:
+    """The share of samples whose most likely digit has probability >= ``threshold``."""
+    return float(np.mean(np.max(probabilities, axis=1) >= threshold))
+
+
+def class_histogram(probabilities) -> np.ndarray:
+    """How many samples the judge assigns to each digit (its most likely class)."""
+    return np.bincount(np.argmax(probabilities, axis=1), minlength=10)
+
+
+def digits_covered(probabilities, min_share: float = 0.01) -> int:
+    """How many digits receive at least ``min_share`` of the samples: 10 is full coverage,
+    fewer is mode collapse."""
+    histogram = class_histogram(probabilities)
+    return int(np.sum(histogram >= min_share * len(probabilities)))
+
+
+def classifier_score(probabilities, eps: float = 1e-12) -> float:
+    """The Inception Score computed with the digit judge: exp(E_x KL(p(y|x) || p(y))).
+
+    1 when every sample gets the same class distribution; 10 when every sample is a confident digit
+    and the digits are used equally.
+    """
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), eps, 1.0)
+    marginal = p.mean(axis=0, keepdims=True)
+    return float(np.exp(np.mean(np.sum(p * (np.log(p) - np.log(marginal)), axis=1))))
+
+
+def frechet_distance(features_a, features_b) -> float:
+    """The Frechet distance between Gaussians fitted to two sets of features (FID's formula).
+
+    ||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)). It is biased upwards at small sample
+    sizes, so compare only distances computed from the same numbers of samples.
+    """
+    a, b = np.asarray(features_a, np.float64), np.asarray(features_b, np.float64)
+    mean_gap = a.mean(axis=0) - b.mean(axis=0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    return float(mean_gap @ mean_gap + np.trace(cov_a) + np.trace(cov_b) - 2.0 * _trace_sqrt_product(cov_a, cov_b))
+
+
+def _trace_sqrt_product(cov_a, cov_b) -> float:
+    """Tr((S_a S_b)^(1/2)) for covariance matrices, computed as Tr((A^(1/2) S_b A^(1/2))^(1/2)).
+
+    The symmetric form has real, non-negative eigenvalues, so it stays exact where a general matrix
+    square root returns complex round-off or fails on singular matrices (one repeated digit, say).
+    """
+    values, vectors = linalg.eigh(cov_a)
+    root_a = (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+    inner = linalg.eigvalsh(root_a @ cov_b @ root_a)
+    return float(np.sum(np.sqrt(np.clip(inner, 0.0, None))))
+
+
+def _pairwise_distances(a, b) -> np.ndarray:
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
+    return np.sqrt(np.maximum(squared, 0.0))
+
+
+def _kth_neighbour_radius(features, k: int) -> np.ndarray:
+    distances = _pairwise_distances(features, features)
+    return np.sort(distances, axis=1)[:, k]  # column 0 is the point itself
+
+
+def manifold_scores(real_features, fake_features, k: int = 3) -> dict[str, float]:
+    """Precision and recall (Kynkaanniemi et al., 2019), density and coverage (Naeem et al., 2020).
+
+    Each set's manifold is the union of balls around its points reaching their k-th nearest
+    neighbour. Precision: the share of generated samples inside the real manifold (are they
+    realistic?). Recall: the share of real samples inside the generated manifold (is the variety
+    there?). One real outlier with a large ball can swallow a whole cluster of bad samples and
+    inflate precision; density (how many real balls hold each sample, divided by k: about 1 for
+    real data) and coverage (the share of real balls holding at least one sample) resist that.
+    """
+    real_radius = _kth_neighbour_radius(real_features, k)
+    fake_radius = _kth_neighbour_radius(fake_features, k)
+    distances = _pairwise_distances(fake_features, real_features)  # (fake, real)
+    in_real_ball = distances <= real_radius[None, :]
+    return {
+        "precision": float(np.mean(in_real_ball.any(axis=1))),
+        "recall": float(np.mean((distances <= fake_radius[:, None]).any(axis=0))),
+        "density": float(in_real_ball.sum() / (k * len(fake_features))),
+        "coverage": float(np.mean(in_real_ball.any(axis=0))),
+    }
+
+
+def nearest_distances(images, reference_images, chunk: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """For each image, the pixel-space distance to its nearest reference image, and that image's index."""
+    flat = np.asarray(images, np.float32).reshape(len(images), -1)
+    reference = np.asarray(reference_images, np.float32).reshape(len(reference_images), -1)
+    best, index = np.empty(len(flat)), np.empty(len(flat), dtype=np.int64)
+    for start in range(0, len(flat), chunk):
+        distances = _pairwise_distances(flat[start:start + chunk], reference)
+        index[start:start + chunk] = distances.argmin(axis=1)
+        best[start:start + chunk] = distances.min(axis=1)
+    return best, index
+
+
+def copy_threshold(train_images, held_out_images, quantile: float = 0.01) -> float:
+    """How close to a training image counts as a near-copy: the 1st percentile of the distances
+    from real held-out digits (which no model saw) to their nearest training digit."""
+    distances, _ = nearest_distances(held_out_images, train_images)
+    return float(np.quantile(distances, quantile))
+
+
+def memorized_share(images, train_images, threshold: float) -> float:
+    """The share of samples closer to some training image than ``threshold`` (near-copies)."""
+    distances, _ = nearest_distances(images, train_images)
+    return float(np.mean(distances < threshold))
+
+
+class Reference:
+    """Real digits to compare against, with everything about them computed once.
+
+    ``held_out`` digits (no model trained on them) are split into two equal halves: generated
+    samples are compared with half A, and half B against half A gives the distance between two real
+    samples of the same size, the floor any generator is measured against.
+    """
+
+    def __init__(self, train_images, held_out_images, seed: int = 0):
+        order = np.random.default_rng(seed).permutation(len(held_out_images))
+        half = len(order) // 2
+        self.train_images = np.asarray(train_images)
+        self.held_out_images = np.asarray(held_out_images)
+        self.half_size = half
+        features, probabilities = judge.judge_digits(held_out_images)
+        self.features_a, self.features_b = features[order[:half]], features[order[half:2 * half]]
+        self.real_frechet = frechet_distance(self.features_b, self.features_a)
+        self.real_recognized = recognized_share(probabilities)
+        self.copy_threshold = copy_threshold(train_images, held_out_images)
+
+
+def evaluate_images(images, reference: Reference) -> dict:
+    """Every measure of a set of generated images (N >= the reference's half size), as a dict."""
+    images = np.asarray(images, np.float32)
+    if len(images) < reference.half_size:
+        raise ValueError(f"evaluate at least {reference.half_size} images (got {len(images)}): the "
+                         "Frechet distance is compared at that sample size")
+    features, probabilities = judge.judge_digits(images)
+    # Compare equal-size samples: average the distance over chunks the size of half the held-out set.
+    chunks = [features[i:i + reference.half_size]
+              for i in range(0, len(features) - reference.half_size + 1, reference.half_size)]
+    frechet = float(np.mean([frechet_distance(chunk, reference.features_a) for chunk in chunks]))
+    return {
+        "samples": len(images),
+        "recognized_share": recognized_share(probabilities),
+        "digits_covered": digits_covered(probabilities),
+        "class_histogram": class_histogram(probabilities).tolist(),
+        "classifier_score": classifier_score(probabilities),
+        "frechet_distance": frechet,
+        "frechet_sample_size": reference.half_size,
+        "real_frechet_distance": reference.real_frechet,
+        "frechet_ratio": frechet / reference.real_frechet,
+        **manifold_scores(reference.features_a, features[:reference.half_size]),
+        "memorized_share": memorized_share(images, reference.train_images, reference.copy_threshold),
+    }
+
+
+def sample_generator(generator, n: int, seed: int = 0, labels=None, batch_size: int = 500) -> np.ndarray:
+    """N images (float32, clipped to [-1, 1]) from a generator for the noise that ``seed`` fixes;
+    ``labels`` for a conditional one (two inputs: noise, digit)."""
+    latent_dim = int(generator.inputs[0].shape[-1])
+    noise = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
+    inputs = noise if labels is None else [noise, np.asarray(labels, np.int32)]
+    images = np.asarray(generator.predict(inputs, batch_size=batch_size, verbose=0), dtype=np.float32)
+    return np.clip(images, -1.0, 1.0)
+
+
+def evaluate_generator(generator, reference: Reference, n: int = 2000, seed: int = 0, labels=None) -> dict:
+    """Sample ``n`` digits (fixed noise) and return :func:`evaluate_images` of them."""
+    return evaluate_images(sample_generator(generator, n, seed, labels), reference)
+
+
+class QualityTracker(keras.callbacks.Callback):
+    """Record quality measures of the generator every ``every`` epochs, against wall time.
+
+    For quality-versus-time curves: each entry holds the generator step, the seconds since training
+    began, and :func:`evaluate_generator`'s measures.
+    """
+
+    def __init__(self, reference: Reference, every: int = 1, n: int = 1000, seed: int = 0,
+                 generator: str = "sampler"):
+        super().__init__()
+        self.reference, self.every, self.n, self.seed = reference, every, n, seed
+        # Which of the GAN's generators to judge: "sampler" (the weight average when there is one)
+        # or "generator" (the latest weights).
+        self.generator = generator
+        self.records: list[dict] = []
+        self._start = None
+        self.evaluation_seconds = 0.0  # time spent judging, which is not training time
+
+    def on_train_begin(self, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        began = time.perf_counter()
+        # Training time to this point: wall time less the time spent in earlier evaluations.
+        train_seconds = began - self._start - self.evaluation_seconds
+        measures = evaluate_generator(getattr(self.model, self.generator), self.reference, self.n, self.seed)
+        self.evaluation_seconds += time.perf_counter() - began
+        self.records.append({"step": int(self.model.g_optimizer.iterations.numpy()),
+                             "train_seconds": train_seconds, **measures})
