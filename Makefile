@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROFILE ?= default
+ONLY    ?=
 
 # The notebooks' kernel is the venv's python: put it first on PATH for every recipe.
 export PATH := $(abspath $(BIN)):$(PATH)
@@ -18,7 +19,7 @@ $(STAMP): pyproject.toml
 
 ## course: execute every notebook in order at PROFILE (default) into build/, then print a table
 course: $(STAMP)
-	$(BIN)/python -m ganlib course --profile $(PROFILE) --out build
+	$(BIN)/python -m ganlib course --profile $(PROFILE) --out build $(if $(ONLY),--only $(ONLY))
 
 ## test: unit tests, then every notebook at the smoke profile (nbval, lax) and papermill runs
 test: $(STAMP)
@@ -28,9 +29,9 @@ test: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
-## render: re-execute the notebooks in place at PROFILE, so the committed copies show their outputs
+## render: re-execute the notebooks in place at PROFILE (ONLY="02 03" for some), so the committed copies show their outputs
 render: $(STAMP)
-	$(BIN)/python -m ganlib course --profile $(PROFILE) --in-place
+	$(BIN)/python -m ganlib course --profile $(PROFILE) --in-place $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf build artifacts

@@ -2,6 +2,7 @@
 
     python -m ganlib sample   --model PATH --n N --out FILE.npy [--digit D] [--seed S]
     python -m ganlib generate --model PATH --n N --out FILE.png [--digit D] [--seed S]
+    python -m ganlib train    --recipe dcgan --steps N --artifacts-dir DIR [--batch-size B] [--seed S]
     python -m ganlib course   [--profile default] [--out build | --in-place]
 """
 
@@ -12,6 +13,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+from ganlib import course, data, metrics, recipes
 
 
 class CommandError(Exception):
@@ -44,6 +47,16 @@ def _seed(text: str) -> int:
     return value
 
 
+def _learning_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; give a number greater than 0 and at most 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -56,8 +69,24 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--digit", type=_digit, help="which digit (conditional generators only)")
         command.add_argument("--seed", type=_seed, default=0, help="noise seed (default 0)")
         command.set_defaults(suffix=suffix)
+    train = commands.add_parser("train", help="train one of the course's models; resumes from DIR's checkpoint")
+    train.add_argument("--recipe", required=True, choices=recipes.RECIPES)
+    train.add_argument("--steps", required=True, type=_positive_int, help="generator steps")
+    train.add_argument("--artifacts-dir", required=True, type=Path, help="where the checkpoint and results go")
+    train.add_argument("--batch-size", type=_positive_int, default=64)
+    train.add_argument("--snapshots", type=_positive_int, default=20, help="chunks (checkpoints) in the run")
+    train.add_argument("--learning-rate", type=_learning_rate, default=None, help="default: the recipe's")
+    train.add_argument("--seed", type=_seed, default=0)
+    train.add_argument("--data-source", choices=data.SOURCES, default="bundled")
+    sweep = commands.add_parser("sweep", help="rerun one notebook with papermill over a grid of parameters")
+    sweep.add_argument("notebook", help="a notebook's name or number prefix, e.g. 03 or 03_dcgan")
+    sweep.add_argument("-p", "--parameter", nargs="+", action="append", default=[], metavar=("NAME", "VALUE"),
+                       help="a parameter and one or more values (repeat for several): -p learning_rate 1e-4 2e-4")
+    sweep.add_argument("--out", type=Path, default=Path("build/sweeps"), help="where each run's artifacts go")
     run = commands.add_parser("course", help="execute every notebook in order with papermill")
-    run.add_argument("--profile", default="default", choices=("smoke", "default", "full"))
+    run.add_argument("--profile", default="default", choices=course.PROFILE_NAMES)
+    run.add_argument("--only", nargs="+", default=(), metavar="PREFIX",
+                     help="run only the notebooks whose names start with these (e.g. 02 03)")
     where = run.add_mutually_exclusive_group()
     where.add_argument("--out", type=Path, default=Path("build"), help="folder for executed copies")
     where.add_argument("--in-place", action="store_true", help="store the outputs in notebooks/ itself")
@@ -81,20 +110,15 @@ def load_generator(path: Path):
 
 def generate_images(generator, n: int, seed: int, digit: int | None = None) -> np.ndarray:
     """N images from ``generator``; a conditional one (two inputs: noise, label) takes ``digit``."""
-    inputs = generator.inputs
-    latent_dim = int(inputs[0].shape[-1])
-    noise = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
-    if len(inputs) == 1:
+    labels = None
+    if len(generator.inputs) == 1:
         if digit is not None:
             raise CommandError("this generator is unconditional: it draws digits at random and "
                                "cannot be asked for one; leave out --digit")
-        model_inputs = noise
     else:
         # Without --digit a conditional generator draws every digit in turn: 0, 1, ..., 9, 0, ...
         labels = np.full(n, digit) if digit is not None else np.arange(n) % 10
-        model_inputs = [noise, labels.astype(np.int32)]
-    images = np.asarray(generator.predict(model_inputs, verbose=0, batch_size=256), dtype=np.float32)
-    return np.clip(images, -1.0, 1.0)
+    return metrics.sample_generator(generator, n, seed, labels)
 
 
 def main(argv=None) -> int:
@@ -102,6 +126,10 @@ def main(argv=None) -> int:
     try:
         if args.command == "course":
             return _run_course(args)
+        if args.command == "train":
+            return _train(args)
+        if args.command == "sweep":
+            return _sweep(args)
         if args.out.suffix != args.suffix:
             raise CommandError(f"--out {args.out} should end in {args.suffix} for '{args.command}'")
         images = generate_images(load_generator(args.model), args.n, args.seed, args.digit)
@@ -121,10 +149,73 @@ def main(argv=None) -> int:
 
 
 def _run_course(args) -> int:
-    from ganlib import course, runs
+    from ganlib import runs
 
     notebooks = course.project_root() / "notebooks"
-    results = runs.run_course(notebooks, out_dir=args.out, profile=args.profile, in_place=args.in_place)
+    try:
+        results = runs.run_course(notebooks, out_dir=args.out, profile=args.profile, in_place=args.in_place,
+                                  only=tuple(args.only))
+    except ValueError as error:
+        raise CommandError(str(error)) from None
     print()
     print(runs.format_table(results))
     return 0 if results and all(r.status == "ok" for r in results) else 1
+
+
+def _train(args) -> int:
+    from ganlib import training
+
+    train_digits, held_out = data.split_digits(data.load_digits(args.data_source))
+    gan = recipes.build(args.recipe, seed=args.seed, learning_rate=args.learning_rate)
+    try:
+        run = training.train(gan, train_digits.images, steps=args.steps, batch_size=args.batch_size,
+                             seed=args.seed, snapshots=args.snapshots,
+                             checkpoint_dir=args.artifacts_dir / "checkpoints", verbose=2)
+    except (training.TrainingDiverged, training.checkpoints.CheckpointError) as error:
+        raise CommandError(str(error)) from None
+    reference = metrics.Reference(train_digits.images, held_out.images)
+    quality = metrics.evaluate_generator(gan.sampler, reference, n=1000, seed=args.seed)
+    config = {"notebook": None, "profile": None, "recipe": args.recipe, "steps": args.steps,
+              "batch_size": args.batch_size, "seed": args.seed, "learning_rate": args.learning_rate,
+              "data_source": args.data_source}
+    training.save_run(args.artifacts_dir, gan.sampler, config, run, metrics=quality,
+                      headline=("recognized share", round(quality["recognized_share"], 3)))
+    print(f"{run.steps:,} steps ({run.wall_seconds:.0f} s of training); recognized share "
+          f"{quality['recognized_share']:.3f}; wrote {args.artifacts_dir}/generator.keras and metrics.json")
+    return 0
+
+
+def _parse_value(text: str):
+    """A command-line value as the notebook would write it: a number, True/False/None, or a string."""
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _sweep(args) -> int:
+    from ganlib import runs
+
+    matches = [p for p in runs.notebooks_in(course.project_root() / "notebooks") if p.stem.startswith(args.notebook)]
+    if len(matches) != 1:
+        raise CommandError(f"{args.notebook!r} matches {len(matches)} notebooks; give a prefix that names one")
+    fixed, vary = {}, {}
+    for name, *values in args.parameter:
+        if not values:
+            raise CommandError(f"-p {name} needs at least one value")
+        parsed = [_parse_value(v) for v in values]
+        if len(parsed) == 1:
+            fixed[name] = parsed[0]
+        else:
+            vary[name] = parsed
+    try:
+        rows = runs.sweep(matches[0], args.out, fixed, vary)
+    except course.ParameterError as error:
+        raise CommandError(str(error)) from None
+    print()
+    for row in rows:
+        headline = (row["record"] or {}).get("headline") or {}
+        print(f"{row['label']:<40} {row['status']:<8} {headline.get('name', '-')} = {headline.get('value', '-')}")
+    return 0 if all(row["status"] == "ok" for row in rows) else 1

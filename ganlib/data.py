@@ -142,17 +142,49 @@ def check_digits(digits: Digits, per_class: int | None = None) -> None:
         raise DataError(f"digits from {digits.source!r} fail their checks: " + "; ".join(problems))
 
 
-def make_dataset(images, batch_size: int, seed: int, labels=None):
-    """An endless, seeded, shuffled ``tf.data`` pipeline of full batches.
+def make_dataset(images, batch_size: int, seed: int, labels=None, start_batch: int = 0):
+    """An endless, seeded, shuffled ``tf.data`` pipeline of full batches, resumable at any batch.
 
-    Batches are all the same size (``drop_remainder``), which keeps the train step's graph to one
-    shape; ``prefetch`` prepares the next batch while the model trains on this one.
+    Each pass over the data has its own permutation, drawn from ``(seed, pass)`` by a stateless
+    shuffle, so batch number ``b`` is the same whether training started at 0 or resumed at
+    ``start_batch = b``: a resumed run sees exactly the data the uninterrupted one would have.
+    Batches are all the same size, which keeps the train step's graph to one shape. Everything runs
+    inside TensorFlow's graph, in parallel with training (``prefetch``).
     """
     import tensorflow as tf
 
+    images = np.asarray(images, dtype=np.float32)
     if not 1 <= batch_size <= len(images):
         raise ValueError(f"batch_size is {batch_size}; allowed: 1 to the number of images ({len(images)})")
-    tensors = images if labels is None else (images, np.asarray(labels, dtype=np.int32))
-    dataset = tf.data.Dataset.from_tensor_slices(tensors)
-    dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).repeat()
-    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    count, per_pass = len(images), len(images) // batch_size
+    image_table = tf.constant(images)
+    label_table = None if labels is None else tf.constant(np.asarray(labels, dtype=np.int32))
+
+    def batch_number(b):
+        data_pass, position = b // per_pass, b % per_pass
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(count, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), data_pass]))
+        pick = tf.slice(order, [position * batch_size], [batch_size])
+        batch = tf.gather(image_table, pick)
+        return batch if label_table is None else (batch, tf.gather(label_table, pick))
+
+    dataset = tf.data.Dataset.counter(start=start_batch, dtype=tf.int64)
+    dataset = dataset.map(batch_number, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def split_digits(digits: Digits, held_out_per_class: int = 100, seed: int = 0) -> tuple[Digits, Digits]:
+    """Split into (train, held_out), holding out the same number of each digit.
+
+    The course trains GANs and the digit judge on ``train`` and measures them against ``held_out``,
+    real digits that no model has seen. The split is fixed by ``seed``.
+    """
+    rng = np.random.default_rng(seed)
+    held_out = np.zeros(len(digits.labels), dtype=bool)
+    for digit in range(10):
+        members = np.flatnonzero(digits.labels == digit)
+        if len(members) <= held_out_per_class:
+            raise ValueError(f"only {len(members)} images of digit {digit}; cannot hold out {held_out_per_class}")
+        held_out[rng.choice(members, held_out_per_class, replace=False)] = True
+    pick = lambda mask: Digits(digits.images[mask], digits.labels[mask], digits.source)  # noqa: E731
+    return pick(~held_out), pick(held_out)

@@ -38,7 +38,8 @@ def build_mlp_discriminator(name: str = "mlp_discriminator") -> keras.Model:
     ], name=name)
 
 
-def build_dcgan_generator(latent_dim: int = 100, width: int = 64, name: str = "dcgan_generator") -> keras.Model:
+def build_dcgan_generator(latent_dim: int = 100, width: int = 64, bn_momentum: float = 0.99,
+                          name: str = "dcgan_generator") -> keras.Model:
     """DCGAN generator: project to 7x7, then two stride-2 transposed convolutions to 28x28.
 
     Batch norm and ReLU in the hidden layers, tanh at the output (Radford et al., 2015).
@@ -46,11 +47,11 @@ def build_dcgan_generator(latent_dim: int = 100, width: int = 64, name: str = "d
     return keras.Sequential([
         keras.Input(shape=(latent_dim,)),
         layers.Dense(7 * 7 * 2 * width, use_bias=False),
-        layers.BatchNormalization(),
+        layers.BatchNormalization(momentum=bn_momentum),
         layers.ReLU(),
         layers.Reshape((7, 7, 2 * width)),
         layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False),
-        layers.BatchNormalization(),
+        layers.BatchNormalization(momentum=bn_momentum),
         layers.ReLU(),
         layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh"),
     ], name=name)

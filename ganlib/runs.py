@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -35,7 +36,9 @@ def run_notebook(path, output_path, parameters: dict | None = None) -> NotebookR
     for name, value in parameters.items():
         course.check_parameter(name, value)
     # The kernel spec runs `python`: make sure that is this environment's python.
-    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    here = os.path.dirname(sys.executable)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != here:
+        os.environ["PATH"] = here + os.pathsep + os.environ.get("PATH", "")
     Path(output_path).parent.mkdir(parents=True, exist_ok=True)
     started_at, start = time.time(), time.perf_counter()
     status = "ok"
@@ -51,10 +54,17 @@ def run_notebook(path, output_path, parameters: dict | None = None) -> NotebookR
     return NotebookResult(path.stem, wall_seconds, status, headline)
 
 
-def run_course(notebooks_dir, out_dir=None, profile: str = "default", in_place: bool = False):
-    """Execute every notebook in order at ``profile``; stop at the first failure (later ones need it)."""
+def run_course(notebooks_dir, out_dir=None, profile: str = "default", in_place: bool = False,
+               only: tuple[str, ...] = ()):
+    """Execute every notebook in order at ``profile``; stop at the first failure (later ones need it).
+
+    ``only``: run just the notebooks whose names start with one of these prefixes ("02", "03_dcgan").
+    """
+    paths = [p for p in notebooks_in(notebooks_dir) if not only or p.stem.startswith(tuple(only))]
+    if not paths:
+        raise ValueError(f"no notebook in {notebooks_dir} matches {', '.join(only)}")
     results = []
-    for path in notebooks_in(notebooks_dir):
+    for path in paths:
         output = path if in_place else Path(out_dir) / path.name
         print(f"running {path.name} at profile {profile!r} ...", flush=True)
         # The notebooks' own profile is "default": inject nothing then, so an in-place render
@@ -67,6 +77,31 @@ def run_course(notebooks_dir, out_dir=None, profile: str = "default", in_place: 
         if result.status != "ok":
             break
     return results
+
+
+def sweep(notebook_path, out_dir, fixed: dict | None = None, vary: dict[str, list] | None = None) -> list[dict]:
+    """Run one notebook for every combination of the ``vary`` values (with ``fixed`` for the rest).
+
+    Each run gets its own ``artifacts_dir`` under ``out_dir``; returns one row per run: the
+    parameters, the run's status and wall time, and its metrics.json (None if it wrote none).
+    """
+    notebook_path, out_dir = Path(notebook_path), Path(out_dir)
+    fixed, vary = dict(fixed or {}), dict(vary or {})
+    rows = []
+    for values in itertools.product(*vary.values()) if vary else [()]:
+        chosen = dict(zip(vary, values))
+        label = "-".join(f"{name}={value}" for name, value in chosen.items()) or "run"
+        # Absolute: the notebook runs in notebooks/, and a relative path would mean another folder there.
+        artifacts_dir = (out_dir / notebook_path.stem / label).resolve()
+        parameters = {**fixed, **chosen, "artifacts_dir": str(artifacts_dir)}
+        print(f"{notebook_path.stem} {label} ...", flush=True)
+        result = run_notebook(notebook_path, artifacts_dir / "executed.ipynb", parameters)
+        metrics_path = artifacts_dir / "metrics.json"
+        record = json.loads(metrics_path.read_text()) if result.status == "ok" and metrics_path.exists() else None
+        rows.append({"notebook": notebook_path.stem, "label": label, "parameters": parameters,
+                     "status": result.status, "notebook_seconds": result.wall_seconds, "record": record})
+        print(f"  {result.status} in {result.wall_seconds:.0f} s", flush=True)
+    return rows
 
 
 def strip_run_metadata(path) -> None:

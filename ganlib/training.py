@@ -14,7 +14,7 @@ import os
 import platform
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from ganlib import losses
+from ganlib import augment, checkpoints, data, losses
 
 LOSSES = ("minimax", "non_saturating", "wasserstein")
 
@@ -34,11 +34,18 @@ class GAN(keras.Model):
     original game) or ``"wasserstein"`` (WGAN: the discriminator is a critic with unbounded scores).
     ``gp_weight`` > 0 adds WGAN-GP's gradient penalty; ``clip_value`` clips the critic's weights
     after each of its steps (the original WGAN). ``label_smoothing`` lowers the real target.
+    ``augment=True`` shows the discriminator randomly shifted and partly erased real and generated
+    images (``ganlib.augment``), which keeps it from memorizing a small training set.
+    ``ema_decay`` (e.g. 0.999) keeps an exponential moving average of the generator's weights in
+    ``ema_generator``: an average over recent training steps (about 1 / (1 - decay) of them, fewer
+    at the start), which smooths out the game's oscillations and usually draws better samples than
+    the latest weights.
     """
 
     def __init__(self, generator, discriminator, latent_dim: int, loss: str = "non_saturating",
                  n_critic: int = 1, gp_weight: float = 0.0, clip_value: float | None = None,
-                 label_smoothing: float = 0.0, seed: int | None = None, **kwargs):
+                 label_smoothing: float = 0.0, ema_decay: float | None = None, augment: bool = False,
+                 seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         if loss not in LOSSES:
             raise ValueError(f"loss is {loss!r}; allowed: " + ", ".join(repr(name) for name in LOSSES))
@@ -46,6 +53,8 @@ class GAN(keras.Model):
             raise ValueError(f"n_critic is {n_critic}; allowed: an integer >= 1")
         if (gp_weight or clip_value) and loss != "wasserstein":
             raise ValueError("gp_weight and clip_value belong to loss='wasserstein'")
+        if ema_decay is not None and not 0.0 < ema_decay < 1.0:
+            raise ValueError(f"ema_decay is {ema_decay}; allowed: a number between 0 and 1 (e.g. 0.999), or None")
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
@@ -54,6 +63,12 @@ class GAN(keras.Model):
         self.gp_weight = gp_weight
         self.clip_value = clip_value
         self.label_smoothing = label_smoothing
+        self.augment = augment
+        self.ema_decay = ema_decay
+        self.ema_generator = None
+        if ema_decay is not None:
+            self.ema_generator = keras.models.clone_model(generator)
+            self.ema_generator.set_weights(generator.get_weights())
         self.seed_generator = keras.random.SeedGenerator(seed)
         names = ["d_loss", "g_loss"]
         if loss == "wasserstein":
@@ -72,18 +87,29 @@ class GAN(keras.Model):
         # Listing the trackers here lets fit() reset them at the start of every epoch.
         return list(self.trackers.values())
 
+    @property
+    def sampler(self):
+        """The generator to draw samples from: the weight average when there is one."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
     def call(self, z, training=False):
-        return self.generator(z, training=training)
+        return self.sampler(z, training=training)
 
     def _noise(self, batch_size):
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def _judge(self, images):
+        """The discriminator's scores, on augmented images when ``augment`` is on."""
+        if self.augment:
+            images = augment.diff_augment(images, seed=self.seed_generator)
+        return self.discriminator(images, training=True)
 
     def _discriminator_step(self, real):
         batch_size = ops.shape(real)[0]
         fake = self.generator(self._noise(batch_size), training=True)
         with tf.GradientTape() as tape:
-            real_scores = self.discriminator(real, training=True)
-            fake_scores = self.discriminator(fake, training=True)
+            real_scores = self._judge(real)
+            fake_scores = self._judge(fake)
             if self.loss_name == "wasserstein":
                 d_loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
                 if self.gp_weight:
@@ -110,8 +136,7 @@ class GAN(keras.Model):
 
     def _generator_step(self, batch_size):
         with tf.GradientTape() as tape:
-            fake_scores = self.discriminator(self.generator(self._noise(batch_size), training=True),
-                                             training=True)
+            fake_scores = self._judge(self.generator(self._noise(batch_size), training=True))
             if self.loss_name == "wasserstein":
                 g_loss = losses.wasserstein_generator_loss(fake_scores)
             elif self.loss_name == "minimax":
@@ -120,6 +145,14 @@ class GAN(keras.Model):
                 g_loss = losses.non_saturating_generator_loss(fake_scores)
         weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights))
+        if self.ema_generator is not None:
+            # Warm up: early on, average over the few steps there are, (1 + t) / (10 + t), rather
+            # than over a thousand mostly untrained ones.
+            step = ops.cast(self.g_optimizer.iterations, "float32")
+            decay = ops.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
+            # Batch-norm statistics are averaged too, so the average model is self-consistent.
+            for average, current in zip(self.ema_generator.weights, self.generator.weights):
+                average.assign(decay * average + (1.0 - decay) * current)
         return g_loss
 
     def train_step(self, data):
@@ -150,44 +183,172 @@ class SampleGrid(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         if not self.frames:
-            self.record(self.model.generator, 0)
+            self.record(self.model.sampler, 0)
 
     def on_epoch_end(self, epoch, logs=None):
-        self.record(self.model.generator, int(self.model.g_optimizer.iterations.numpy()))
+        self.record(self.model.sampler, int(self.model.g_optimizer.iterations.numpy()))
+
+
+class TrainingDiverged(RuntimeError):
+    """Training produced a non-finite loss or collapsed; the message names the last good checkpoint."""
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stop training, with an error that says what happened, when it goes wrong.
+
+    After every batch: any tracked value that is NaN or infinite. After every chunk ("epoch"): a
+    collapse, i.e. the generator drawing (nearly) the same image for every one of 64 noise vectors,
+    measured as the average per-pixel standard deviation across them falling below
+    ``collapse_std``. It runs before the checkpoint callback, so nothing it flags is saved.
+    """
+
+    def __init__(self, collapse_std: float = 0.02, seed: int = 0):
+        super().__init__()
+        self.collapse_std = collapse_std
+        self.noise = None
+        self.seed = seed
+        self.last_good = "none yet (nothing was saved)"
+
+    def _step(self):
+        return int(self.model.g_optimizer.iterations.numpy())
+
+    def on_train_batch_end(self, batch, logs=None):
+        bad = {name: value for name, value in (logs or {}).items() if not np.isfinite(float(value))}
+        if bad:
+            described = ", ".join(f"{name} = {float(value)}" for name, value in bad.items())
+            raise TrainingDiverged(
+                f"training diverged at generator step {self._step()}: {described}. Nothing from this "
+                f"point was saved; the last good checkpoint is {self.last_good}. Try a lower learning "
+                "rate, or the non-saturating or Wasserstein-GP loss.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.noise is None:
+            self.noise = np.random.default_rng(self.seed).standard_normal(
+                (64, self.model.latent_dim)).astype(np.float32)
+        images = np.asarray(self.model.sampler(self.noise, training=False))
+        spread = float(images.std(axis=0).mean())
+        if spread < self.collapse_std:
+            raise TrainingDiverged(
+                f"the generator collapsed at step {self._step()}: 64 different noise vectors give nearly "
+                f"the same image (average pixel spread {spread:.4f} < {self.collapse_std}). Not saved; the "
+                f"last good checkpoint is {self.last_good}.")
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stop training once ``seconds`` of training time have passed (checked after every batch).
+
+    Time that ``exclude``d callbacks report as ``evaluation_seconds`` (judging samples, say) does
+    not count: models are compared at equal training time, however often they are judged.
+    """
+
+    def __init__(self, seconds: float, already_spent: float = 0.0, exclude=()):
+        super().__init__()
+        self.seconds, self.already_spent, self.exclude = seconds, already_spent, list(exclude)
+        self.exhausted = False
+
+    def on_train_begin(self, logs=None):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        judging = sum(callback.evaluation_seconds for callback in self.exclude)
+        if self.already_spent + time.perf_counter() - self._start - judging >= self.seconds:
+            self.exhausted = True
+            self.model.stop_training = True
+
+
+class Checkpointer(keras.callbacks.Callback):
+    """Save the whole training state at the end of every chunk of steps (see ``ganlib.checkpoints``)."""
+
+    def __init__(self, folder, run_key: dict, grid: "SampleGrid", guard: DivergenceGuard | None = None,
+                 history: dict | None = None, wall_seconds: float = 0.0):
+        super().__init__()
+        self.folder, self.run_key, self.grid, self.guard = Path(folder), run_key, grid, guard
+        self.history = {name: list(values) for name, values in (history or {}).items()}
+        self.prior_seconds = wall_seconds
+        self._start = None
+
+    def on_train_begin(self, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        for name, value in (logs or {}).items():
+            self.history.setdefault(name, []).append(float(value))
+        step = int(self.model.g_optimizer.iterations.numpy())
+        meta = {"run": self.run_key, "epoch": epoch + 1, "step": step, "history": self.history,
+                "grid_steps": self.grid.steps,
+                "wall_seconds": self.prior_seconds + time.perf_counter() - self._start}
+        path = checkpoints.save(self.folder, self.model, meta, {"grid_frames": np.stack(self.grid.frames),
+                                                                "grid_noise": self.grid.noise})
+        if self.guard is not None:
+            self.guard.last_good = f"{path} (step {step})"
 
 
 @dataclass
 class TrainingRun:
-    """What :func:`train` returns: per-snapshot history, the sample grids, and the time it took."""
+    """What :func:`train` returns: per-chunk history, the sample grids, and the time it took."""
 
     history: dict[str, list[float]]
     grid: SampleGrid
     steps: int
     wall_seconds: float
     steps_per_epoch: int = 0
-    extra: dict = field(default_factory=dict)
+    resumed_from: int = 0
+    stopped_by_budget: bool = False
 
     def final(self) -> dict[str, float]:
-        """The last snapshot's value of every tracked quantity."""
+        """The last chunk's value of every tracked quantity."""
         return {name: float(values[-1]) for name, values in self.history.items() if values}
 
 
-def train(gan: GAN, dataset, steps: int, snapshots: int = 20, grid: SampleGrid | None = None,
-          callbacks=(), verbose: int = 2) -> TrainingRun:
+def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, labels=None, snapshots: int = 20,
+          grid: SampleGrid | None = None, callbacks=(), checkpoint_dir=None, time_budget: float | None = None,
+          verbose: int = 2) -> TrainingRun:
     """Train for ``steps`` generator steps with ``fit()``, in ``snapshots`` equal chunks ("epochs").
 
-    Each chunk ends with a history entry and a grid of fixed-noise samples. ``steps`` is rounded
-    up to a whole number of chunks.
+    Each chunk ends with a history entry and a grid of fixed-noise samples; ``steps`` is rounded up
+    to whole chunks. With ``checkpoint_dir``, the whole training state is saved after every chunk
+    (in a subfolder named after the run's settings), and a later call with the same settings and
+    folder resumes where the last one stopped (a call whose run already finished returns at once). A resumed run continues exactly as the
+    uninterrupted one would: same data order, same noise, same optimizer state. ``time_budget``
+    (seconds) stops training early once that much wall time has been spent, for comparisons of
+    models at equal cost; ``steps`` then counts the steps actually taken.
     """
     snapshots = max(1, min(snapshots, steps))
     steps_per_epoch = math.ceil(steps / snapshots)
-    grid = grid or SampleGrid(gan.latent_dim)
+    grid = grid or SampleGrid(gan.latent_dim, seed=seed)
+    guard = DivergenceGuard(seed=seed)
+    history, start_epoch, prior_seconds = {}, 0, 0.0
+    extra = []
+    if checkpoint_dir is not None:
+        run_key = {"steps_per_epoch": steps_per_epoch, "snapshots": snapshots, "batch_size": batch_size,
+                   "seed": seed, "latent_dim": gan.latent_dim, "loss": gan.loss_name, "n_critic": gan.n_critic}
+        # One subfolder per set of settings: a smoke run and a default run never touch each other's state.
+        checkpoint_dir = Path(checkpoint_dir) / checkpoints.fingerprint(run_key)
+        restored = checkpoints.restore(checkpoint_dir, gan)
+        if restored is not None:
+            meta, arrays = restored
+            if meta["run"] != run_key:
+                raise checkpoints.CheckpointError(
+                    f"the checkpoint in {checkpoint_dir} is from a run with other settings ({meta['run']}, "
+                    f"now {run_key}); use another folder, or delete it to start afresh")
+            start_epoch, history, prior_seconds = meta["epoch"], meta["history"], meta["wall_seconds"]
+            grid.noise, grid.steps, grid.frames = arrays["grid_noise"], list(meta["grid_steps"]), list(arrays["grid_frames"])
+            guard.last_good = f"{Path(checkpoint_dir) / checkpoints.FILE_NAME} (step {meta['step']})"
+            if verbose:
+                print(f"Resuming from the checkpoint at step {meta['step']:,} of {snapshots * steps_per_epoch:,}.")
+        extra = [Checkpointer(checkpoint_dir, run_key, grid, guard, history, prior_seconds)]
+    dataset = data.make_dataset(images, batch_size, seed, labels=labels, start_batch=start_epoch * steps_per_epoch)
+    judges = [callback for callback in callbacks if hasattr(callback, "evaluation_seconds")]
+    budget = [TimeBudget(time_budget, prior_seconds, exclude=judges)] if time_budget is not None else []
     start = time.perf_counter()
-    history = gan.fit(dataset, epochs=snapshots, steps_per_epoch=steps_per_epoch,
-                      callbacks=[grid, *callbacks], verbose=verbose, shuffle=False)
-    wall_seconds = time.perf_counter() - start
-    return TrainingRun(history=history.history, grid=grid, steps=snapshots * steps_per_epoch,
-                       wall_seconds=wall_seconds, steps_per_epoch=steps_per_epoch)
+    if start_epoch < snapshots and not (time_budget is not None and prior_seconds >= time_budget):
+        fitted = gan.fit(dataset, epochs=snapshots, initial_epoch=start_epoch, steps_per_epoch=steps_per_epoch,
+                         callbacks=[*budget, grid, guard, *callbacks, *extra], verbose=verbose, shuffle=False)
+        history = extra[0].history if extra else fitted.history
+    return TrainingRun(history=history, grid=grid, steps=int(gan.g_optimizer.iterations.numpy()),
+                       wall_seconds=prior_seconds + time.perf_counter() - start,
+                       steps_per_epoch=steps_per_epoch, resumed_from=start_epoch * steps_per_epoch,
+                       stopped_by_budget=bool(budget and budget[0].exhausted))
 
 
 def save_run(artifacts_dir, generator, config: dict, run: TrainingRun | None = None,

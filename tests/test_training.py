@@ -77,9 +77,9 @@ def test_bad_settings_are_refused_with_a_clear_message(kwargs, message):
         training.GAN(None, None, latent_dim=LATENT, **kwargs)
 
 
-def test_train_records_grids_and_saves_the_artifacts(batches, tmp_path):
+def test_train_records_grids_and_saves_the_artifacts(bundled, tmp_path):
     gan = tiny_gan()
-    run = training.train(gan, batches, steps=6, snapshots=3, verbose=0)
+    run = training.train(gan, bundled.images[:256], steps=6, batch_size=32, snapshots=3, verbose=0)
     assert run.steps == 6 and run.steps_per_epoch == 2
     assert run.grid.steps == [0, 2, 4, 6]
     assert len(run.grid.frames) == 4 and run.grid.frames[0].shape == (16, 28, 28, 1)
@@ -106,3 +106,36 @@ def test_same_seed_gives_the_same_training_on_cpu(bundled):
         gan.fit(dataset, epochs=1, steps_per_epoch=3, verbose=0, shuffle=False)
         results.append(np.asarray(gan.generator(np.ones((1, LATENT), np.float32))))
     np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_ema_generator_is_the_running_average_of_the_generator(batches):
+    gan = tiny_gan(ema_decay=0.1)
+    start = weights_of(gan.generator)
+    np.testing.assert_array_equal(weights_of(gan.ema_generator)[0], start[0])
+    gan.fit(batches, epochs=1, steps_per_epoch=1, verbose=0, shuffle=False)
+    after_one = weights_of(gan.generator)
+    # After the first step the warm-up decay is (1 + 1) / (10 + 1) = 0.18 > 0.1, so 0.1 applies.
+    for average, w0, w1 in zip(weights_of(gan.ema_generator), start, after_one):
+        np.testing.assert_allclose(average, 0.1 * w0 + 0.9 * w1, rtol=1e-5, atol=1e-6)
+    gan.fit(batches, epochs=1, steps_per_epoch=1, verbose=0, shuffle=False)
+    gan_slow = tiny_gan(ema_decay=0.999)
+    gan_slow.fit(batches, epochs=1, steps_per_epoch=1, verbose=0, shuffle=False)
+    # With decay 0.999 the warm-up value (1 + 1) / (10 + 1) applies instead.
+    warm = 2.0 / 11.0
+    for average, w0, w1 in zip(weights_of(gan_slow.ema_generator), start, weights_of(gan_slow.generator)):
+        np.testing.assert_allclose(average, warm * w0 + (1 - warm) * w1, rtol=1e-4, atol=1e-6)
+    assert gan.sampler is gan.ema_generator
+
+
+def test_ema_decay_outside_zero_one_is_refused():
+    with pytest.raises(ValueError, match="ema_decay is 1.5"):
+        training.GAN(None, None, latent_dim=LATENT, ema_decay=1.5)
+
+
+def test_a_time_budget_stops_training_early(bundled):
+    gan = tiny_gan()
+    run = training.train(gan, bundled.images[:256], steps=100_000, batch_size=32, snapshots=2,
+                         time_budget=1.5, verbose=0)
+    assert run.stopped_by_budget
+    assert 0 < run.steps < 100_000 and run.steps == int(gan.g_optimizer.iterations)
+    assert 1.5 <= run.wall_seconds < 15

@@ -1,0 +1,39 @@
+"""The course's trained models as recipes: architecture, loss and optimizer settings in one place.
+
+Notebooks 02-04 build these step by step; the command line (``python -m ganlib train``), the
+leaderboard and the benchmarks build them from here, with the same settings.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from ganlib import models, training
+
+RECIPES = ("mlp", "dcgan", "wgan-gp")
+LATENT_DIM = 100
+
+
+def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | None = None,
+          jit_compile: bool = True, ema_decay: float | None = 0.999) -> training.GAN:
+    """A compiled ``training.GAN`` for ``recipe``; ``learning_rate`` None keeps the recipe's own."""
+    if recipe not in RECIPES:
+        raise ValueError(f"recipe is {recipe!r}; allowed: " + ", ".join(repr(r) for r in RECIPES))
+    keras.utils.set_random_seed(seed)
+    if recipe == "mlp":   # notebook 02: the article's networks, Adam 2e-4 / 0.5
+        gan = training.GAN(models.build_mlp_generator(LATENT_DIM), models.build_mlp_discriminator(),
+                           latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed)
+        rate, betas = learning_rate or 2e-4, (0.5, 0.999)
+    elif recipe == "dcgan":   # notebook 03: the DCGAN guidelines, Adam 2e-4 / 0.5
+        gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width), models.build_dcgan_discriminator(width),
+                           latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed)
+        rate, betas = learning_rate or 2e-4, (0.5, 0.999)
+    else:   # notebook 04: WGAN-GP, lambda 10, 5 critic steps, Adam 1e-4 / (0.5, 0.9)
+        gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width), models.build_wgan_critic(width),
+                           latent_dim=LATENT_DIM, loss="wasserstein", n_critic=5, gp_weight=10.0,
+                           ema_decay=ema_decay, seed=seed)
+        rate, betas = learning_rate or 1e-4, (0.5, 0.9)
+    gan.compile(g_optimizer=keras.optimizers.Adam(rate, beta_1=betas[0], beta_2=betas[1]),
+                d_optimizer=keras.optimizers.Adam(rate, beta_1=betas[0], beta_2=betas[1]),
+                jit_compile=jit_compile)
+    return gan
