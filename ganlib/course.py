@@ -50,6 +50,20 @@ def _number(low_exclusive: float, high: float) -> Rule:
     return Rule(f"a number greater than {low_exclusive} and at most {high}", accepts)
 
 
+def _optional_seconds() -> Rule:
+    return Rule("a number of seconds greater than 0, or None for no limit",
+                lambda value: value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                                and value > 0))
+
+
+def _number_list(low_exclusive: float, high: float) -> Rule:
+    def accepts(value):
+        return (isinstance(value, list) and len(value) > 0
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and low_exclusive < v <= high
+                        for v in value))
+    return Rule(f"a non-empty list of numbers greater than {low_exclusive} and at most {high}", accepts)
+
+
 def _choice(choices: tuple[str, ...]) -> Rule:
     return Rule("one of " + ", ".join(repr(c) for c in choices), lambda value: value in choices)
 
@@ -78,6 +92,14 @@ RULES: dict[str, Rule] = {
     "images_per_class": _integer(1, 100),
     "ring_steps": _integer(1),
     "discriminator_epochs": _integer(1, 200),
+    "time_budget": _optional_seconds(),
+    "memorize_images": _integer(2, 4000),
+    "learning_rates": _number_list(0.0, 1.0),
+    "width": _integer(4, 256),
+    "comparison_steps": _integer(1),
+    "clip_steps": _integer(1),
+    "article_steps": _integer(1),
+    "benchmark_steps": _integer(1),
 }
 
 
@@ -105,6 +127,55 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             "smoke": {"steps": 60, "ring_steps": 100, "discriminator_epochs": 1},
             "default": {"steps": 1500, "ring_steps": 3000, "discriminator_epochs": 8},
             "full": {"steps": 3000, "ring_steps": 10000, "discriminator_epochs": 20},
+        },
+    ),
+    "02_article_gan": NotebookSpec(
+        parameters=("profile", "seed", "data_source", "steps", "batch_size", "article_steps",
+                    "benchmark_steps", "jit_compile", "time_budget", "artifacts_dir"),
+        profiles={
+            "smoke": {"steps": 40, "batch_size": 64, "article_steps": 5, "benchmark_steps": 5, "jit_compile": False},
+            "default": {"steps": 10000, "batch_size": 64, "article_steps": 200, "benchmark_steps": 100,
+                        "jit_compile": True},
+            "full": {"steps": 30000, "batch_size": 64, "article_steps": 200, "benchmark_steps": 200,
+                     "jit_compile": True},
+        },
+    ),
+    "03_dcgan": NotebookSpec(
+        parameters=("profile", "seed", "data_source", "steps", "batch_size", "width", "learning_rate",
+                    "comparison_steps", "jit_compile", "time_budget", "artifacts_dir"),
+        profiles={
+            "smoke": {"steps": 40, "batch_size": 64, "width": 32, "learning_rate": 2e-4, "comparison_steps": 10,
+                      "jit_compile": False},
+            "default": {"steps": 6000, "batch_size": 64, "width": 32, "learning_rate": 2e-4,
+                        "comparison_steps": 1500, "jit_compile": True},
+            "full": {"steps": 30000, "batch_size": 64, "width": 64, "learning_rate": 2e-4,
+                     "comparison_steps": 5000, "jit_compile": True},
+        },
+    ),
+    "05_failure_modes": NotebookSpec(
+        parameters=("profile", "seed", "data_source", "steps", "batch_size", "memorize_images", "jit_compile",
+                    "artifacts_dir"),
+        profiles={
+            "smoke": {"steps": 20, "batch_size": 64, "memorize_images": 32, "jit_compile": False},
+            "default": {"steps": 3000, "batch_size": 64, "memorize_images": 32, "jit_compile": True},
+            "full": {"steps": 10000, "batch_size": 64, "memorize_images": 32, "jit_compile": True},
+        },
+    ),
+    "06_leaderboard": NotebookSpec(
+        parameters=("profile", "seed", "time_budget", "learning_rates", "artifacts_dir"),
+        profiles={
+            "smoke": {"time_budget": 2, "learning_rates": [2e-4]},
+            "default": {"time_budget": 60, "learning_rates": [1e-4, 2e-4, 4e-4]},
+            "full": {"time_budget": 600, "learning_rates": [1e-4, 2e-4, 4e-4]},
+        },
+    ),
+    "04_wgan_gp": NotebookSpec(
+        parameters=("profile", "seed", "data_source", "steps", "clip_steps", "batch_size", "width",
+                    "jit_compile", "time_budget", "artifacts_dir"),
+        profiles={
+            "smoke": {"steps": 20, "clip_steps": 10, "batch_size": 64, "width": 32, "jit_compile": False},
+            "default": {"steps": 1500, "clip_steps": 300, "batch_size": 64, "width": 32, "jit_compile": True},
+            "full": {"steps": 20000, "clip_steps": 2000, "batch_size": 64, "width": 64, "jit_compile": True},
         },
     ),
 }
@@ -152,9 +223,11 @@ def check_environment() -> None:
 
 
 def project_root(start: Path | None = None) -> Path:
-    """The course's top folder (the one holding ``notebooks/``), found from the working directory."""
+    """The course's top folder (the one holding ``notebooks/`` and ``ganlib/``): searched for from the
+    working directory upwards, then beside this package (an editable install), else the working directory."""
     here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
+    package_checkout = Path(__file__).resolve().parents[1]
+    for folder in (here, *here.parents, package_checkout):
         if (folder / "notebooks").is_dir() and (folder / "ganlib").is_dir():
             return folder
     return here

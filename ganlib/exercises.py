@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganlib import data
+from ganlib import data, losses
 
 
 class ExerciseError(AssertionError):
@@ -80,6 +80,52 @@ def check_value_function(candidate) -> None:
         (np.array([0.6]), np.array([0.95, 0.9, 0.2, 0.5])),
     ]
     check_function("value_function", candidate, reference_value_function, cases)
+
+
+# Notebook 02 -----------------------------------------------------------------------------------
+
+def check_discriminator_loss(candidate) -> None:
+    cases = [
+        (np.zeros(4), np.zeros(4)),                            # even odds: 2 log 2
+        (np.array([2.0, -1.0, 0.5]), np.array([-3.0, 0.2])),
+        (np.array([-200.0, 30.0]), np.array([200.0, -50.0])),  # a very sure, very wrong D: still finite
+    ]
+    # The reference solution is ganlib.losses.discriminator_loss.
+    reference = lambda real, fake: losses.discriminator_loss(np.float32(real), np.float32(fake))  # noqa: E731
+    check_function("discriminator_loss", candidate, reference, cases)
+
+
+# Notebook 03 -----------------------------------------------------------------------------------
+
+def reference_lerp(z0, z1, t):
+    return (1.0 - t) * np.asarray(z0, float) + t * np.asarray(z1, float)
+
+
+def check_lerp(candidate) -> None:
+    rng = np.random.default_rng(0)
+    z0, z1 = rng.standard_normal(100), rng.standard_normal(100)
+    cases = [(z0, z1, 0.0), (z0, z1, 1.0), (z0, z1, 0.3), (np.zeros(3), np.ones(3), 0.5)]
+    check_function("lerp", candidate, reference_lerp, cases)
+
+
+# Notebook 04 -----------------------------------------------------------------------------------
+
+def check_penalty_from_norms(candidate) -> None:
+    cases = [(np.ones(8),), (np.array([0.0, 2.0]),), (np.array([0.5, 1.5, 3.0, 1.0]),)]
+    # The reference solution is ganlib.losses.penalty_from_norms.
+    reference = lambda norms: losses.penalty_from_norms(np.float32(norms))  # noqa: E731
+    check_function("penalty_from_norms", candidate, reference, cases)
+
+
+# Notebook 05 -----------------------------------------------------------------------------------
+
+def check_classifier_score(candidate) -> None:
+    from ganlib import metrics  # imported here: it loads the judge's dependencies
+
+    rng = np.random.default_rng(0)
+    peaked = rng.dirichlet(np.full(10, 0.1), size=200)
+    cases = [(np.eye(10)[np.arange(100) % 10],), (np.full((20, 10), 0.1),), (peaked,)]
+    check_function("classifier_score", candidate, metrics.classifier_score, cases, atol=1e-4, rtol=1e-4)
 
 
 def _describe(case) -> str:

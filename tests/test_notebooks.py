@@ -98,6 +98,17 @@ EXERCISE_ANSWERS = {
     "value_function": ("def value_function(d_real, d_fake):\n"
                        "    return np.mean(np.log(d_real)) + np.mean(np.log(d_fake))\n",
                        "from ganlib.exercises import reference_value_function as value_function\n"),
+    "discriminator_loss": ("def discriminator_loss(real_logits, fake_logits):\n"
+                           "    sigmoid = lambda x: 1 / (1 + np.exp(-x))\n"
+                           "    return -np.mean(np.log(sigmoid(real_logits))) - np.mean(np.log(1 - sigmoid(fake_logits)))\n",
+                           "from ganlib.losses import discriminator_loss\n"),
+    "lerp": ("def lerp(z0, z1, t):\n    return t * z0 + (1 - t) * z1\n",
+             "from ganlib.exercises import reference_lerp as lerp\n"),
+    "penalty_from_norms": ("def penalty_from_norms(norms):\n    return np.mean((norms - 1) ** 2) * 10\n",
+                           "from ganlib.losses import penalty_from_norms\n"),
+    "classifier_score": ("def classifier_score(probabilities):\n"
+                         "    return np.exp(np.mean(np.sum(probabilities * np.log(probabilities + 1e-12), axis=1)))\n",
+                         "from ganlib.metrics import classifier_score\n"),
 }
 
 
