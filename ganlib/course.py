@@ -152,6 +152,15 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                      "comparison_steps": 5000, "jit_compile": True},
         },
     ),
+    "04_wgan_gp": NotebookSpec(
+        parameters=("profile", "seed", "data_source", "steps", "clip_steps", "batch_size", "width",
+                    "jit_compile", "time_budget", "artifacts_dir"),
+        profiles={
+            "smoke": {"steps": 20, "clip_steps": 10, "batch_size": 64, "width": 32, "jit_compile": False},
+            "default": {"steps": 1500, "clip_steps": 300, "batch_size": 64, "width": 32, "jit_compile": True},
+            "full": {"steps": 20000, "clip_steps": 2000, "batch_size": 64, "width": 64, "jit_compile": True},
+        },
+    ),
     "05_failure_modes": NotebookSpec(
         parameters=("profile", "seed", "data_source", "steps", "batch_size", "memorize_images", "jit_compile",
                     "artifacts_dir"),
@@ -167,15 +176,6 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             "smoke": {"time_budget": 2, "learning_rates": [2e-4]},
             "default": {"time_budget": 60, "learning_rates": [1e-4, 2e-4, 4e-4]},
             "full": {"time_budget": 600, "learning_rates": [1e-4, 2e-4, 4e-4]},
-        },
-    ),
-    "04_wgan_gp": NotebookSpec(
-        parameters=("profile", "seed", "data_source", "steps", "clip_steps", "batch_size", "width",
-                    "jit_compile", "time_budget", "artifacts_dir"),
-        profiles={
-            "smoke": {"steps": 20, "clip_steps": 10, "batch_size": 64, "width": 32, "jit_compile": False},
-            "default": {"steps": 1500, "clip_steps": 300, "batch_size": 64, "width": 32, "jit_compile": True},
-            "full": {"steps": 20000, "clip_steps": 2000, "batch_size": 64, "width": 64, "jit_compile": True},
         },
     ),
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganlib import data, losses
+from ganlib import data, losses, metrics
 
 
 class ExerciseError(AssertionError):
@@ -120,8 +120,6 @@ def check_penalty_from_norms(candidate) -> None:
 # Notebook 05 -----------------------------------------------------------------------------------
 
 def check_classifier_score(candidate) -> None:
-    from ganlib import metrics  # imported here: it loads the judge's dependencies
-
     rng = np.random.default_rng(0)
     peaked = rng.dirichlet(np.full(10, 0.1), size=200)
     cases = [(np.eye(10)[np.arange(100) % 10],), (np.full((20, 10), 0.1),), (peaked,)]

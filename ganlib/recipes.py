@@ -1,7 +1,7 @@
 """The course's trained models as recipes: architecture, loss and optimizer settings in one place.
 
-Notebooks 02-04 build these step by step; the command line (``python -m ganlib train``), the
-leaderboard and the benchmarks build them from here, with the same settings.
+Notebooks 02-04 build these step by step; the command line (``python -m ganlib train``) and the
+benchmarks build them from here, with the same settings.
 """
 
 from __future__ import annotations

@@ -35,6 +35,9 @@ def run_notebook(path, output_path, parameters: dict | None = None) -> NotebookR
     course.check_names(path.stem, parameters)
     for name, value in parameters.items():
         course.check_parameter(name, value)
+    if parameters.get("artifacts_dir"):
+        # Absolute: the notebook runs in notebooks/, where a relative path would mean another folder.
+        parameters["artifacts_dir"] = str(Path(parameters["artifacts_dir"]).resolve())
     # The kernel spec runs `python`: make sure that is this environment's python.
     here = os.path.dirname(sys.executable)
     if os.environ.get("PATH", "").split(os.pathsep)[0] != here:
@@ -88,11 +91,10 @@ def sweep(notebook_path, out_dir, fixed: dict | None = None, vary: dict[str, lis
     notebook_path, out_dir = Path(notebook_path), Path(out_dir)
     fixed, vary = dict(fixed or {}), dict(vary or {})
     rows = []
-    for values in itertools.product(*vary.values()) if vary else [()]:
+    for values in itertools.product(*vary.values()):   # one empty combination when nothing varies
         chosen = dict(zip(vary, values))
         label = "-".join(f"{name}={value}" for name, value in chosen.items()) or "run"
-        # Absolute: the notebook runs in notebooks/, and a relative path would mean another folder there.
-        artifacts_dir = (out_dir / notebook_path.stem / label).resolve()
+        artifacts_dir = out_dir / notebook_path.stem / label
         parameters = {**fixed, **chosen, "artifacts_dir": str(artifacts_dir)}
         print(f"{notebook_path.stem} {label} ...", flush=True)
         result = run_notebook(notebook_path, artifacts_dir / "executed.ipynb", parameters)
