@@ -140,7 +140,6 @@ class Reference:
         order = np.random.default_rng(seed).permutation(len(held_out_images))
         half = len(order) // 2
         self.train_images = np.asarray(train_images)
-        self.held_out_images = np.asarray(held_out_images)
         self.half_size = half
         features, probabilities = judge.judge_digits(held_out_images)
         self.features_a, self.features_b = features[order[:half]], features[order[half:2 * half]]

@@ -308,8 +308,9 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
     Each chunk ends with a history entry and a grid of fixed-noise samples; ``steps`` is rounded up
     to whole chunks. With ``checkpoint_dir``, the whole training state is saved after every chunk
     (in a subfolder named after the run's settings), and a later call with the same settings and
-    folder resumes where the last one stopped (a call whose run already finished returns at once). A resumed run continues exactly as the
-    uninterrupted one would: same data order, same noise, same optimizer state. ``time_budget``
+    folder resumes where the last one stopped (a call whose run already finished returns at once).
+    A resumed run continues exactly as the uninterrupted one would: same data order, same noise,
+    same optimizer state. ``time_budget``
     (seconds) stops training early once that much wall time has been spent, for comparisons of
     models at equal cost; ``steps`` then counts the steps actually taken.
     """
@@ -333,7 +334,7 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
                     f"now {run_key}); use another folder, or delete it to start afresh")
             start_epoch, history, prior_seconds = meta["epoch"], meta["history"], meta["wall_seconds"]
             grid.noise, grid.steps, grid.frames = arrays["grid_noise"], list(meta["grid_steps"]), list(arrays["grid_frames"])
-            guard.last_good = f"{Path(checkpoint_dir) / checkpoints.FILE_NAME} (step {meta['step']})"
+            guard.last_good = f"{checkpoint_dir / checkpoints.FILE_NAME} (step {meta['step']})"
             if verbose:
                 print(f"Resuming from the checkpoint at step {meta['step']:,} of {snapshots * steps_per_epoch:,}.")
         extra = [Checkpointer(checkpoint_dir, run_key, grid, guard, history, prior_seconds)]
