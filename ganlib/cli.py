@@ -111,13 +111,13 @@ def load_generator(path: Path):
 def generate_images(generator, n: int, seed: int, digit: int | None = None) -> np.ndarray:
     """N images from ``generator``; a conditional one (two inputs: noise, label) takes ``digit``."""
     labels = None
-    if len(generator.inputs) == 1:
+    if not metrics.is_conditional(generator):
         if digit is not None:
             raise CommandError("this generator is unconditional: it draws digits at random and "
                                "cannot be asked for one; leave out --digit")
     else:
         # Without --digit a conditional generator draws every digit in turn: 0, 1, ..., 9, 0, ...
-        labels = np.full(n, digit) if digit is not None else np.arange(n) % 10
+        labels = np.full(n, digit) if digit is not None else metrics.balanced_labels(n)
     return metrics.sample_generator(generator, n, seed, labels)
 
 
@@ -170,6 +170,7 @@ def _train(args) -> int:
     try:
         run = training.train(gan, train_digits.images, steps=args.steps, batch_size=args.batch_size,
                              seed=args.seed, snapshots=args.snapshots,
+                             labels=train_digits.labels if gan.conditional else None,
                              checkpoint_dir=args.artifacts_dir / "checkpoints", verbose=2)
     except (training.TrainingDiverged, training.checkpoints.CheckpointError) as error:
         raise CommandError(str(error)) from None

@@ -148,8 +148,24 @@ class Reference:
         self.copy_threshold = copy_threshold(train_images, held_out_images)
 
 
-def evaluate_images(images, reference: Reference) -> dict:
-    """Every measure of a set of generated images (N >= the reference's half size), as a dict."""
+def label_agreement(probabilities, labels) -> float:
+    """Share of images the judge calls the digit they were asked to be (its most likely class)."""
+    return float(np.mean(np.argmax(probabilities, axis=1) == np.asarray(labels)))
+
+
+def agreement_per_digit(probabilities, labels, num_classes: int = 10) -> list[float]:
+    """:func:`label_agreement` for each requested digit separately (NaN where none was asked for)."""
+    predicted, labels = np.argmax(probabilities, axis=1), np.asarray(labels)
+    return [float(np.mean(predicted[labels == digit] == digit)) if np.any(labels == digit) else float("nan")
+            for digit in range(num_classes)]
+
+
+def evaluate_images(images, reference: Reference, labels=None) -> dict:
+    """Every measure of a set of generated images (N >= the reference's half size), as a dict.
+
+    ``labels``: the digits a conditional generator was asked for; adds the judge's agreement with
+    them, overall and per digit.
+    """
     images = np.asarray(images, np.float32)
     if len(images) < reference.half_size:
         raise ValueError(f"evaluate at least {reference.half_size} images (got {len(images)}): the "
@@ -171,7 +187,19 @@ def evaluate_images(images, reference: Reference) -> dict:
         "frechet_ratio": frechet / reference.real_frechet,
         **manifold_scores(reference.features_a, features[:reference.half_size]),
         "memorized_share": memorized_share(images, reference.train_images, reference.copy_threshold),
+        **({} if labels is None else {"label_agreement": label_agreement(probabilities, labels),
+                                      "agreement_per_digit": agreement_per_digit(probabilities, labels)}),
     }
+
+
+def is_conditional(generator) -> bool:
+    """Whether a generator takes a digit to draw (two inputs: noise, label)."""
+    return len(generator.inputs) == 2
+
+
+def balanced_labels(n: int, num_classes: int = 10) -> np.ndarray:
+    """Digits 0, 1, ..., 9, 0, 1, ...: ``n`` requests, every digit (nearly) equally often."""
+    return np.arange(n, dtype=np.int32) % num_classes
 
 
 def sample_generator(generator, n: int, seed: int = 0, labels=None, batch_size: int = 500) -> np.ndarray:
@@ -185,8 +213,14 @@ def sample_generator(generator, n: int, seed: int = 0, labels=None, batch_size: 
 
 
 def evaluate_generator(generator, reference: Reference, n: int = 2000, seed: int = 0, labels=None) -> dict:
-    """Sample ``n`` digits (fixed noise) and return :func:`evaluate_images` of them."""
-    return evaluate_images(sample_generator(generator, n, seed, labels), reference)
+    """Sample ``n`` digits (fixed noise) and return :func:`evaluate_images` of them.
+
+    A conditional generator (two inputs) is asked for every digit equally (0, 1, ..., 9, 0, ...)
+    unless ``labels`` says otherwise.
+    """
+    if labels is None and is_conditional(generator):
+        labels = balanced_labels(n)
+    return evaluate_images(sample_generator(generator, n, seed, labels), reference, labels)
 
 
 class QualityTracker(keras.callbacks.Callback):

@@ -93,3 +93,37 @@ def build_wgan_critic(width: int = 64, name: str = "wgan_critic") -> keras.Model
         layers.Flatten(),
         layers.Dense(1),
     ], name=name)
+
+
+def build_conditional_generator(latent_dim: int = 100, width: int = 32, num_classes: int = 10,
+                                embedding_dim: int = 50, name: str = "conditional_generator") -> keras.Model:
+    """DCGAN generator that draws the digit it is given: inputs ``[noise, label]``.
+
+    The label is looked up in a learned embedding and joined to the noise before the projection,
+    so every layer after it can depend on which digit is asked for; the noise is left to carry the
+    style (slant, thickness, size).
+    """
+    noise = keras.Input(shape=(latent_dim,), name="noise")
+    label = keras.Input(shape=(), dtype="int32", name="label")
+    code = layers.Concatenate()([noise, layers.Embedding(num_classes, embedding_dim)(label)])
+    body = build_dcgan_generator(latent_dim + embedding_dim, width, name=f"{name}_body")
+    return keras.Model([noise, label], body(code), name=name)
+
+
+def build_projection_discriminator(width: int = 32, num_classes: int = 10,
+                                   name: str = "projection_discriminator") -> keras.Model:
+    """DCGAN discriminator that also judges whether an image is the digit it is labelled as.
+
+    Projection (Miyato & Koyama, 2018): score = w . phi(x) + embed(y) . phi(x), where phi(x) are
+    the convolutional features. The first term asks "is this a real digit?", the second "is it
+    this digit?"; an image of a 3 labelled 7 scores low through the second term alone.
+    """
+    image = keras.Input(shape=IMAGE_SHAPE, name="image")
+    label = keras.Input(shape=(), dtype="int32", name="label")
+    features = keras.Sequential([keras.Input(shape=IMAGE_SHAPE),
+                                 *_strided_convolutions(width, normalization=True, dropout=0.0),
+                                 layers.Flatten()], name=f"{name}_features")(image)
+    feature_dim = 7 * 7 * 2 * width
+    unconditional = layers.Dense(1)(features)
+    projection = layers.Dot(axes=1)([layers.Embedding(num_classes, feature_dim)(label), features])
+    return keras.Model([image, label], layers.Add()([unconditional, projection]), name=name)

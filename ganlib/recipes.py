@@ -1,6 +1,6 @@
 """The course's trained models as recipes: architecture, loss and optimizer settings in one place.
 
-Notebooks 02-04 build these step by step; the command line (``python -m ganlib train``) and the
+Notebooks 02-04 and 07 build these step by step; the command line (``python -m ganlib train``) and the
 benchmarks build them from here, with the same settings.
 """
 
@@ -10,7 +10,7 @@ import keras
 
 from ganlib import models, training
 
-RECIPES = ("mlp", "dcgan", "wgan-gp")
+RECIPES = ("mlp", "dcgan", "wgan-gp", "conditional")
 LATENT_DIM = 100
 
 
@@ -27,6 +27,11 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     elif recipe == "dcgan":   # notebook 03: the DCGAN guidelines, Adam 2e-4 / 0.5
         gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width), models.build_dcgan_discriminator(width),
                            latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed)
+        rate, betas = learning_rate or 2e-4, (0.5, 0.999)
+    elif recipe == "conditional":   # notebook 07: DCGAN told which digit to draw; projection discriminator
+        gan = training.GAN(models.build_conditional_generator(LATENT_DIM, width),
+                           models.build_projection_discriminator(width), latent_dim=LATENT_DIM,
+                           num_classes=10, ema_decay=ema_decay, seed=seed)
         rate, betas = learning_rate or 2e-4, (0.5, 0.999)
     else:   # notebook 04: WGAN-GP, lambda 10, 5 critic steps, Adam 1e-4 / (0.5, 0.9)
         gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width), models.build_wgan_critic(width),

@@ -40,12 +40,15 @@ class GAN(keras.Model):
     ``ema_generator``: an average over recent training steps (about 1 / (1 - decay) of them, fewer
     at the start), which smooths out the game's oscillations and usually draws better samples than
     the latest weights.
+    ``num_classes`` (e.g. 10) makes it class-conditional: the generator takes ``[noise, label]``,
+    the discriminator ``[image, label]``, and the data must come with labels (``train(labels=...)``).
+    Generated images get labels drawn uniformly at random, so every digit is practised equally.
     """
 
     def __init__(self, generator, discriminator, latent_dim: int, loss: str = "non_saturating",
                  n_critic: int = 1, gp_weight: float = 0.0, clip_value: float | None = None,
                  label_smoothing: float = 0.0, ema_decay: float | None = None, augment: bool = False,
-                 seed: int | None = None, **kwargs):
+                 num_classes: int | None = None, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         if loss not in LOSSES:
             raise ValueError(f"loss is {loss!r}; allowed: " + ", ".join(repr(name) for name in LOSSES))
@@ -55,6 +58,18 @@ class GAN(keras.Model):
             raise ValueError("gp_weight and clip_value belong to loss='wasserstein'")
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay is {ema_decay}; allowed: a number between 0 and 1 (e.g. 0.999), or None")
+        if num_classes is not None and (int(num_classes) != num_classes or num_classes < 2):
+            raise ValueError(f"num_classes is {num_classes}; allowed: an integer >= 2, or None (unconditional)")
+        if num_classes is not None and gp_weight:
+            # Real and generated images carry different labels, so an interpolate has no one label.
+            raise ValueError("gp_weight is not supported with num_classes: the course's conditional GAN "
+                             "uses the non-saturating loss")
+        expected_inputs = 1 if num_classes is None else 2
+        for network, role in ((generator, "generator"), (discriminator, "discriminator")):
+            if len(network.inputs) != expected_inputs:
+                kind = "an unconditional GAN" if num_classes is None else "a conditional GAN (num_classes set)"
+                raise ValueError(f"the {role} takes {len(network.inputs)} inputs; {kind} needs {expected_inputs}")
+        self.num_classes = num_classes
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
@@ -92,24 +107,38 @@ class GAN(keras.Model):
         """The generator to draw samples from: the weight average when there is one."""
         return self.ema_generator if self.ema_generator is not None else self.generator
 
+    @property
+    def conditional(self) -> bool:
+        return self.num_classes is not None
+
     def call(self, z, training=False):
         return self.sampler(z, training=training)
 
     def _noise(self, batch_size):
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
-    def _judge(self, images):
+    def _random_labels(self, batch_size):
+        if not self.conditional:
+            return None
+        return keras.random.randint((batch_size,), 0, self.num_classes, dtype="int32", seed=self.seed_generator)
+
+    def _generate(self, batch_size, labels):
+        noise = self._noise(batch_size)
+        return self.generator(noise if labels is None else [noise, labels], training=True)
+
+    def _judge(self, images, labels):
         """The discriminator's scores, on augmented images when ``augment`` is on."""
         if self.augment:
             images = augment.diff_augment(images, seed=self.seed_generator)
-        return self.discriminator(images, training=True)
+        return self.discriminator(images if labels is None else [images, labels], training=True)
 
-    def _discriminator_step(self, real):
+    def _discriminator_step(self, real, real_labels):
         batch_size = ops.shape(real)[0]
-        fake = self.generator(self._noise(batch_size), training=True)
+        fake_labels = self._random_labels(batch_size)
+        fake = self._generate(batch_size, fake_labels)
         with tf.GradientTape() as tape:
-            real_scores = self._judge(real)
-            fake_scores = self._judge(fake)
+            real_scores = self._judge(real, real_labels)
+            fake_scores = self._judge(fake, fake_labels)
             if self.loss_name == "wasserstein":
                 d_loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
                 if self.gp_weight:
@@ -136,7 +165,8 @@ class GAN(keras.Model):
 
     def _generator_step(self, batch_size):
         with tf.GradientTape() as tape:
-            fake_scores = self._judge(self.generator(self._noise(batch_size), training=True))
+            labels = self._random_labels(batch_size)
+            fake_scores = self._judge(self._generate(batch_size, labels), labels)
             if self.loss_name == "wasserstein":
                 g_loss = losses.wasserstein_generator_loss(fake_scores)
             elif self.loss_name == "minimax":
@@ -156,9 +186,11 @@ class GAN(keras.Model):
         return g_loss
 
     def train_step(self, data):
-        real = data[0] if isinstance(data, (tuple, list)) else data
+        real, labels = (data[0], data[1]) if isinstance(data, (tuple, list)) else (data, None)
+        if self.conditional and labels is None:
+            raise ValueError("a conditional GAN trains on (images, labels): pass labels= to train()")
         for _ in range(self.n_critic):
-            stats = self._discriminator_step(real)
+            stats = self._discriminator_step(real, labels if self.conditional else None)
         stats["g_loss"] = self._generator_step(ops.shape(real)[0])
         for name, tracker in self.trackers.items():
             tracker.update_state(stats[name])
@@ -174,14 +206,18 @@ class SampleGrid(keras.callbacks.Callback):
     def __init__(self, latent_dim: int, n: int = 16, seed: int = 0):
         super().__init__()
         self.noise = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
+        self.labels = None  # for a conditional GAN: digits 0, 1, ..., 9, 0, ... (set when training starts)
         self.steps: list[int] = []
         self.frames: list[np.ndarray] = []
 
     def record(self, generator, step: int):
         self.steps.append(int(step))
-        self.frames.append(np.asarray(generator(self.noise, training=False)))
+        inputs = self.noise if self.labels is None else [self.noise, self.labels]
+        self.frames.append(np.asarray(generator(inputs, training=False)))
 
     def on_train_begin(self, logs=None):
+        if getattr(self.model, "num_classes", None) and self.labels is None:
+            self.labels = np.arange(len(self.noise), dtype=np.int32) % self.model.num_classes
         if not self.frames:
             self.record(self.model.sampler, 0)
 
@@ -225,7 +261,10 @@ class DivergenceGuard(keras.callbacks.Callback):
         if self.noise is None:
             self.noise = np.random.default_rng(self.seed).standard_normal(
                 (64, self.model.latent_dim)).astype(np.float32)
-        images = np.asarray(self.model.sampler(self.noise, training=False))
+        inputs = self.noise
+        if getattr(self.model, "num_classes", None):
+            inputs = [self.noise, np.arange(len(self.noise), dtype=np.int32) % self.model.num_classes]
+        images = np.asarray(self.model.sampler(inputs, training=False))
         spread = float(images.std(axis=0).mean())
         if spread < self.collapse_std:
             raise TrainingDiverged(
