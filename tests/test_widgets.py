@@ -1,0 +1,96 @@
+"""The generator explorer: each control changes what is drawn in the way it says, without a browser.
+
+A JupyterLab check in a real browser is in tests/browser/ (run on demand; see its README)."""
+
+import io
+
+import imageio.v3 as iio
+import keras
+import numpy as np
+import pytest
+
+from ganlib import widgets
+
+LATENT = 6
+
+
+class Recorder(keras.Model):
+    """A stand-in generator: draws the mean of its noise as one flat grey, and remembers what it got."""
+
+    def __init__(self, conditional):
+        noise = keras.Input((LATENT,))
+        inputs = [noise, keras.Input((), dtype="int32")] if conditional else noise
+        super().__init__(inputs=inputs, outputs=keras.layers.Reshape((28, 28, 1))(
+            keras.layers.RepeatVector(28 * 28)(keras.layers.Dense(1, use_bias=False,
+                                                                  kernel_initializer="ones")(noise))))
+        self.seen = []
+
+    def __call__(self, inputs, training=False):
+        self.seen.append(inputs)
+        return super().__call__(inputs, training=training)
+
+
+def png_pixels(png: bytes) -> np.ndarray:
+    return iio.imread(io.BytesIO(png))
+
+
+@pytest.fixture
+def conditional():
+    return widgets.GeneratorExplorer(Recorder(conditional=True), directions=2, seed=5)
+
+
+def test_the_digit_picker_asks_the_generator_for_that_digit(conditional):
+    conditional.controls["digit"].value = 7
+    noise, labels = conditional.generator.seen[-1]   # the strip: the last call
+    assert labels.tolist() == [7] * widgets.STRIP_LENGTH
+    assert conditional.generator.seen[-2][1].tolist() == [7]   # the main picture
+
+
+def test_an_unconditional_generator_gets_no_digit_picker():
+    explorer = widgets.GeneratorExplorer(Recorder(conditional=False), directions=1)
+    assert "digit" not in explorer.controls
+    assert np.asarray(explorer.generator.seen[-1]).shape == (widgets.STRIP_LENGTH, LATENT)
+
+
+def test_the_seed_picks_the_noise_and_the_picture_follows(conditional):
+    picture = conditional.picture.value
+    np.testing.assert_allclose(conditional.noise(), widgets.truncated_noise(5, LATENT, None))
+    conditional.controls["seed"].value = 6
+    np.testing.assert_allclose(conditional.noise(), widgets.truncated_noise(6, LATENT, None))
+    assert conditional.picture.value != picture
+    assert png_pixels(conditional.picture.value).shape[:2] == (28 * widgets.UPSCALE, 28 * widgets.UPSCALE)
+
+
+def test_a_direction_slider_moves_the_noise_along_its_direction_only(conditional):
+    start = conditional.noise()
+    conditional.controls["direction 2"].value = 1.5
+    moved = conditional.noise() - start
+    np.testing.assert_allclose(moved, 1.5 * conditional.directions[1], atol=1e-5)
+    np.testing.assert_allclose(conditional.directions @ conditional.directions.T, np.eye(2), atol=1e-5)
+
+
+def test_truncation_keeps_every_entry_inside_the_bound(conditional):
+    conditional.controls["truncation"].value = 0.5
+    assert np.abs(conditional.noise()).max() <= 0.5
+    assert "truncated at +-0.5" in conditional.status.value
+    conditional.controls["truncation"].value = conditional.controls["truncation"].max
+    assert np.abs(conditional.noise()).max() > 0.5 and "no truncation" in conditional.status.value
+
+
+def test_the_interpolation_strip_runs_from_one_seed_to_the_other(conditional):
+    conditional.controls["towards seed"].value = 42
+    strip = conditional.interpolation()
+    assert strip.shape == (widgets.STRIP_LENGTH, 28, 28, 1)
+    noise = conditional.generator.seen[-1][0]
+    np.testing.assert_allclose(noise[0], conditional.noise(), atol=1e-5)
+    np.testing.assert_allclose(noise[-1], conditional.noise(42), atol=1e-5)
+    # Spherical: every point keeps about the length of its ends (a straight line would sag).
+    lengths = np.linalg.norm(noise, axis=1)
+    assert lengths.min() > 0.9 * min(lengths[0], lengths[-1])
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="directions is 7; allowed: 0 to the latent size"):
+        widgets.GeneratorExplorer(Recorder(conditional=False), directions=7)
+    with pytest.raises(ValueError, match="truncation is 0"):
+        widgets.truncated_noise(0, 4, 0.0)
