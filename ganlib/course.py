@@ -100,6 +100,15 @@ RULES: dict[str, Rule] = {
     "clip_steps": _integer(1),
     "article_steps": _integer(1),
     "benchmark_steps": _integer(1),
+    "generator_path": Rule("a path to a .keras generator (a string), or None for notebook 07's",
+                           lambda value: value is None or (isinstance(value, str) and value.endswith(".keras"))),
+    "fallback_steps": _integer(1),
+    "repair_images": _integer(1, 1000),
+    "repair_steps": _integer(1),
+    "few_per_class": _integer(1, 400),
+    "generated_per_class": _integer(1, 1000),
+    "augmentation_seeds": _integer(1, 20),
+    "classifier_steps": _integer(1),
 }
 
 
@@ -176,6 +185,28 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             "smoke": {"time_budget": 2, "learning_rates": [2e-4]},
             "default": {"time_budget": 60, "learning_rates": [1e-4, 2e-4, 4e-4]},
             "full": {"time_budget": 600, "learning_rates": [1e-4, 2e-4, 4e-4]},
+        },
+    ),
+    "07_conditional_gan": NotebookSpec(
+        parameters=("profile", "seed", "data_source", "steps", "batch_size", "width", "learning_rate",
+                    "jit_compile", "time_budget", "artifacts_dir"),
+        profiles={
+            "smoke": {"steps": 40, "batch_size": 64, "width": 32, "learning_rate": 2e-4, "jit_compile": False},
+            "default": {"steps": 6000, "batch_size": 64, "width": 32, "learning_rate": 2e-4, "jit_compile": True},
+            "full": {"steps": 20000, "batch_size": 64, "width": 64, "learning_rate": 2e-4, "jit_compile": True},
+        },
+    ),
+    "08_applications": NotebookSpec(
+        parameters=("profile", "seed", "data_source", "generator_path", "fallback_steps", "repair_images",
+                    "repair_steps", "few_per_class", "generated_per_class", "augmentation_seeds",
+                    "classifier_steps", "artifacts_dir"),
+        profiles={
+            "smoke": {"fallback_steps": 20, "repair_images": 10, "repair_steps": 10, "few_per_class": 10,
+                      "generated_per_class": 20, "augmentation_seeds": 1, "classifier_steps": 20},
+            "default": {"fallback_steps": 6000, "repair_images": 50, "repair_steps": 200, "few_per_class": 10,
+                        "generated_per_class": 100, "augmentation_seeds": 3, "classifier_steps": 600},
+            "full": {"fallback_steps": 20000, "repair_images": 200, "repair_steps": 400, "few_per_class": 10,
+                     "generated_per_class": 200, "augmentation_seeds": 10, "classifier_steps": 1000},
         },
     ),
 }

@@ -126,6 +126,33 @@ def check_classifier_score(candidate) -> None:
     check_function("classifier_score", candidate, metrics.classifier_score, cases, atol=1e-4, rtol=1e-4)
 
 
+# Notebook 07 -----------------------------------------------------------------------------------
+
+def check_label_agreement(candidate) -> None:
+    rng = np.random.default_rng(0)
+    unsure = rng.dirichlet(np.ones(10), size=50)
+    cases = [(np.eye(10)[[3, 3, 7, 1]], np.array([3, 5, 7, 1])),
+             # confident or not, only the most likely class counts
+             (unsure, unsure.argmax(axis=1)),
+             (unsure, np.arange(50) % 10)]
+    # The reference solution is ganlib.metrics.label_agreement.
+    check_function("label_agreement", candidate, metrics.label_agreement, cases)
+
+
+# Notebook 08 -----------------------------------------------------------------------------------
+
+def check_masked_mse(candidate) -> None:
+    from ganlib import repair
+
+    rng = np.random.default_rng(0)
+    images, targets = rng.uniform(-1, 1, (2, 3, 28, 28, 1)).astype(np.float32)
+    cases = [(images, targets, repair.make_mask("bottom_half")),
+             (images, targets, repair.make_mask("centre_square")),
+             (images, images, repair.make_mask("left_half"))]
+    # The reference solution is ganlib.repair.masked_mse.
+    check_function("masked_mse", candidate, repair.masked_mse, cases)
+
+
 def _describe(case) -> str:
     return ", ".join(_short(np.asarray(arg)) for arg in case)
 

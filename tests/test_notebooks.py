@@ -109,6 +109,12 @@ EXERCISE_ANSWERS = {
     "classifier_score": ("def classifier_score(probabilities):\n"
                          "    return np.exp(np.mean(np.sum(probabilities * np.log(probabilities + 1e-12), axis=1)))\n",
                          "from ganlib.metrics import classifier_score\n"),
+    "label_agreement": ("def label_agreement(probabilities, labels):\n"
+                        "    return np.mean(probabilities.max(axis=1) >= 0.9)\n",
+                        "from ganlib.metrics import label_agreement\n"),
+    "masked_mse": ("def masked_mse(images, targets, mask):\n"
+                   "    return np.mean(((images - targets) * mask) ** 2, axis=(1, 2, 3))\n",
+                   "from ganlib.repair import masked_mse\n"),
 }
 
 
