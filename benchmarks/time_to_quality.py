@@ -52,6 +52,7 @@ def main():
         tracker = metrics.QualityTracker(reference, every=1, n=1000)
         # Chunks of --every steps; far more chunks than the budget allows, so the budget stops training.
         run = training.train(gan, train_digits.images, steps=args.every * 10_000, batch_size=args.batch_size,
+                             labels=train_digits.labels if gan.conditional else None,
                              snapshots=10_000, callbacks=[tracker], time_budget=args.budget, verbose=0)
         reached = {name: first_time(tracker.records, *rule) for name, rule in THRESHOLDS.items()}
         results["models"][recipe] = {"steps": run.steps, "records": tracker.records, "reached": reached}

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from ganlib import data, metrics, models, training
+from ganlib import data, metrics, models, recipes, training
 
 LATENT = 8
 
@@ -119,3 +119,13 @@ def test_a_conditional_generator_is_judged_on_the_digits_it_was_asked_for(bundle
     assert result["label_agreement"] == 1.0
     assert result["agreement_per_digit"] == [1.0] * 10
     assert result["digits_covered"] == 10
+
+
+def test_the_conditional_recipe_trains_on_labelled_digits_and_saves_a_two_input_generator(bundled, tmp_path):
+    gan = recipes.build("conditional", width=4, jit_compile=False)
+    run = training.train(gan, bundled.images[:128], labels=bundled.labels[:128], steps=2, batch_size=32,
+                         snapshots=1, verbose=0)
+    assert run.steps == 2 and gan.conditional
+    training.save_run(tmp_path, gan.sampler, {"notebook": "test"}, run)
+    reloaded = keras.models.load_model(tmp_path / "generator.keras", safe_mode=True, compile=False)
+    assert metrics.is_conditional(reloaded)
