@@ -39,13 +39,18 @@ def build_mlp_discriminator(name: str = "mlp_discriminator") -> keras.Model:
 
 
 def build_dcgan_generator(latent_dim: int = 100, width: int = 64, bn_momentum: float = 0.99,
-                          name: str = "dcgan_generator") -> keras.Model:
+                          hidden_units: int = 0, name: str = "dcgan_generator") -> keras.Model:
     """DCGAN generator: project to 7x7, then two stride-2 transposed convolutions to 28x28.
 
     Batch norm and ReLU in the hidden layers, tanh at the output (Radford et al., 2015).
+    ``hidden_units`` > 0 puts one fully connected layer of that size before the projection (as in
+    InfoGAN's MNIST generator): it gives the noise a nonlinear map before any spatial layout.
     """
+    front = [layers.Dense(hidden_units, use_bias=False), layers.BatchNormalization(momentum=bn_momentum),
+             layers.ReLU()] if hidden_units else []
     return keras.Sequential([
         keras.Input(shape=(latent_dim,)),
+        *front,
         layers.Dense(7 * 7 * 2 * width, use_bias=False),
         layers.BatchNormalization(momentum=bn_momentum),
         layers.ReLU(),

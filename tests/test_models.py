@@ -54,3 +54,12 @@ def test_dcgan_uses_strided_convolutions_not_pooling():
         assert not any("Pooling" in type(layer).__name__ for layer in model.layers)
         strided = [layer for layer in model.layers if hasattr(layer, "strides")]
         assert strided and all(layer.strides == (2, 2) for layer in strided)
+
+
+def test_dcgan_generator_front_layer_is_optional():
+    plain = models.build_dcgan_generator(latent_dim=10, width=4)
+    fronted = models.build_dcgan_generator(latent_dim=10, width=4, hidden_units=32)
+    dense_units = lambda model: [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)]  # noqa: E731
+    assert dense_units(plain) == [7 * 7 * 8]
+    assert dense_units(fronted) == [32, 7 * 7 * 8]
+    assert fronted(np.zeros((2, 10), np.float32)).shape == (2, 28, 28, 1)
