@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/throughput.py [--rounds 5] [--steps 100] [--batch-size 64]
 
+(--batch-size other than 64 writes throughput-<machine>-batch<N>.json.)
+
 For the MLP GAN (the article's networks) and the DCGAN, measures steps and images per second of
 
 - the article's loop (one ``predict`` and three ``train_on_batch`` calls per step, with the
@@ -89,6 +91,9 @@ def article_loop(generator, discriminator_logits, batch_size: int, images):
 BUILDERS = {
     "mlp": (lambda: models.build_mlp_generator(100), models.build_mlp_discriminator),
     "dcgan": (lambda: models.build_dcgan_generator(100, 32), lambda: models.build_dcgan_discriminator(32)),
+    # The course's DCGAN (notebook 03, ganlib.recipes): a 1,024-unit front layer in the generator.
+    "dcgan+front": (lambda: models.build_dcgan_generator(100, 32, hidden_units=1024),
+                    lambda: models.build_dcgan_discriminator(32)),
 }
 
 
@@ -150,15 +155,17 @@ def main():
         results["models"][name] = measure(name, images, args.batch_size, args.steps, args.rounds)
     RESULTS.mkdir(exist_ok=True)
     tag = "gpu" if results["machine"]["gpus"] else f"cpu{os.cpu_count()}"
-    out = RESULTS / f"throughput-{tag}.json"
+    # The default batch keeps the plain name, so earlier results stay comparable.
+    suffix = "" if args.batch_size == 64 else f"-batch{args.batch_size}"
+    out = RESULTS / f"throughput-{tag}{suffix}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"float32 matmul peak: {peak['gflops']:.0f} GFLOP/s ({os.cpu_count()} CPU cores)\n")
-    print(f"{'model':<6} {'how':<14} {'steps/s':>8} {'images/s':>9} {'GFLOP/s':>8} {'of peak':>8} {'vs article':>10}")
+    print(f"{'model':<11} {'how':<14} {'steps/s':>8} {'images/s':>9} {'GFLOP/s':>8} {'of peak':>8} {'vs article':>10}")
     for name, result in results["models"].items():
         base = result["article loop"]["steps_per_second"]
         for label in ("article loop", "ganlib", "ganlib + XLA"):
             r = result[label]
-            print(f"{name:<6} {label:<14} {r['steps_per_second']:>8.1f} {r['images_per_second']:>9.0f} "
+            print(f"{name:<11} {label:<14} {r['steps_per_second']:>8.1f} {r['images_per_second']:>9.0f} "
                   f"{r['gflops']:>8.1f} {r['gflops'] / peak['gflops']:>8.0%} {r['steps_per_second'] / base:>9.1f}x")
     print(f"\nwrote {out}")
 
