@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from ganlib import augment, checkpoints, data, losses
+from ganlib import augment, checkpoints, data, losses, metrics
 
 LOSSES = ("minimax", "non_saturating", "wasserstein")
 
@@ -217,7 +217,7 @@ class SampleGrid(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         if getattr(self.model, "num_classes", None) and self.labels is None:
-            self.labels = np.arange(len(self.noise), dtype=np.int32) % self.model.num_classes
+            self.labels = metrics.balanced_labels(len(self.noise), self.model.num_classes)
         if not self.frames:
             self.record(self.model.sampler, 0)
 
@@ -263,7 +263,7 @@ class DivergenceGuard(keras.callbacks.Callback):
                 (64, self.model.latent_dim)).astype(np.float32)
         inputs = self.noise
         if getattr(self.model, "num_classes", None):
-            inputs = [self.noise, np.arange(len(self.noise), dtype=np.int32) % self.model.num_classes]
+            inputs = [self.noise, metrics.balanced_labels(len(self.noise), self.model.num_classes)]
         images = np.asarray(self.model.sampler(inputs, training=False))
         spread = float(images.std(axis=0).mean())
         if spread < self.collapse_std:
