@@ -33,7 +33,7 @@ import ganlib  # noqa: F401  (imports TensorFlow quietly)
 import keras
 import tensorflow as tf
 
-from ganlib import data, models, training
+from ganlib import data, models, recipes, training
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -92,7 +92,7 @@ BUILDERS = {
     "mlp": (lambda: models.build_mlp_generator(100), models.build_mlp_discriminator),
     "dcgan": (lambda: models.build_dcgan_generator(100, 32), lambda: models.build_dcgan_discriminator(32)),
     # The course's DCGAN (notebook 03, ganlib.recipes): a 1,024-unit front layer in the generator.
-    "dcgan+front": (lambda: models.build_dcgan_generator(100, 32, hidden_units=1024),
+    "dcgan+front": (lambda: models.build_dcgan_generator(100, 32, hidden_units=recipes.DCGAN_HIDDEN_UNITS),
                     lambda: models.build_dcgan_discriminator(32)),
 }
 
