@@ -45,7 +45,7 @@ def main():
     args = parser.parse_args()
     train_digits, held_out = data.split_digits(data.load_digits("bundled", verbose=False))
     reference = metrics.Reference(train_digits.images, held_out.images)
-    results = {"budget_seconds": args.budget, "cpu_count": os.cpu_count(),
+    results = {"budget_seconds": args.budget, "batch_size": args.batch_size, "cpu_count": os.cpu_count(),
                "gpus": [g.name for g in tf.config.list_physical_devices("GPU")], "models": {}}
     for recipe in args.recipes:
         gan = recipes.build(recipe)
@@ -61,7 +61,8 @@ def main():
               flush=True)
     RESULTS.mkdir(exist_ok=True)
     tag = "gpu" if results["gpus"] else f"cpu{os.cpu_count()}"
-    out = RESULTS / f"time-to-quality-{tag}.json"
+    suffix = "" if args.batch_size == 64 else f"-batch{args.batch_size}"   # as throughput.py names its files
+    out = RESULTS / f"time-to-quality-{tag}{suffix}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\n{'model':<8}" + "".join(f"{name:>20}" for name in THRESHOLDS))
     for recipe, result in results["models"].items():
