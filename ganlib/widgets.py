@@ -17,7 +17,7 @@ import imageio.v3 as iio
 import ipywidgets as w
 import numpy as np
 
-from ganlib import data, metrics
+from ganlib import metrics, plotting
 
 UPSCALE = 6       # 28 px digits shown at 168 px
 STRIP_LENGTH = 8  # images in the interpolation strip
@@ -53,14 +53,8 @@ def slerp(z0, z1, t: float) -> np.ndarray:
 
 def to_png(images, ncols: int | None = None, upscale: int = UPSCALE) -> bytes:
     """PNG bytes of images in [-1, 1], side by side (``ncols`` per row), each pixel ``upscale`` times."""
-    images = np.asarray(images, np.float32)
-    ncols = ncols or len(images)
-    nrows = -(-len(images) // ncols)
-    canvas = np.full((nrows * 28, ncols * 28), -1.0, np.float32)
-    for index, image in enumerate(images):
-        row, col = divmod(index, ncols)
-        canvas[row * 28:(row + 1) * 28, col * 28:(col + 1) * 28] = image.reshape(28, 28)
-    pixels = data.to_pixels(np.kron(canvas, np.ones((upscale, upscale), np.float32)))
+    grid = plotting.image_grid(images, ncols=ncols or len(images), padding=0)
+    pixels = np.kron(grid, np.ones((upscale, upscale), np.uint8))
     buffer = io.BytesIO()
     iio.imwrite(buffer, pixels, extension=".png")
     return buffer.getvalue()
