@@ -57,11 +57,9 @@ def fill_with_nearest(images, mask, train_images, train_labels=None):
 
     Returns the repaired images and, when ``train_labels`` is given, the matched digits' labels.
     """
-    flat_mask = mask.reshape(1, -1) > 0
-    visible = np.asarray(images, np.float32).reshape(len(images), -1)[:, flat_mask[0]]
-    candidates = np.asarray(train_images, np.float32).reshape(len(train_images), -1)[:, flat_mask[0]]
-    distances = (np.sum(visible ** 2, 1)[:, None] - 2 * visible @ candidates.T + np.sum(candidates ** 2, 1)[None])
-    nearest = np.argmin(distances, axis=1)
+    visible = np.asarray(mask).reshape(-1) > 0
+    flat = lambda batch: np.asarray(batch, np.float32).reshape(len(batch), -1)[:, visible]  # noqa: E731
+    _, nearest = metrics.nearest_distances(flat(images), flat(train_images))
     repaired = np.where(mask > 0, images, np.asarray(train_images)[nearest]).astype(np.float32)
     return repaired, (None if train_labels is None else np.asarray(train_labels)[nearest])
 
@@ -96,9 +94,8 @@ def repair_with_generator(generator, images, mask, *, steps: int = 200, restarts
     noise = tf.Variable(np.random.default_rng(seed).standard_normal((len(targets), latent_dim)).astype(np.float32))
     mask_tensor = tf.constant(mask)
     visible_count = float(np.sum(mask))
-    optimizer = keras.optimizers.Adam(learning_rate)
-
     label_tensor = tf.constant(candidate_labels)
+    optimizer = keras.optimizers.Adam(learning_rate)
 
     def draw():
         return generator([noise, label_tensor] if conditional else noise, training=False)
