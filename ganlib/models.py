@@ -76,26 +76,37 @@ def _strided_convolutions(width: int, normalization: bool, dropout: float):
     return stack
 
 
-def build_dcgan_discriminator(width: int = 64, dropout: float = 0.0,
+def build_dcgan_discriminator(width: int = 64, dropout: float = 0.0, hidden_units: int = 0,
                               name: str = "dcgan_discriminator") -> keras.Model:
-    """DCGAN discriminator: strided convolutions (no pooling), batch norm, LeakyReLU, one logit."""
+    """DCGAN discriminator: strided convolutions (no pooling), batch norm, LeakyReLU, one logit.
+
+    ``hidden_units`` > 0 puts one fully connected layer of that size (batch norm, LeakyReLU) between
+    the convolutions and the logit, as in InfoGAN's MNIST discriminator: the score can then combine
+    strokes from anywhere in the image, not only add up what each position says.
+    """
+    back = [layers.Dense(hidden_units, use_bias=False), layers.BatchNormalization(),
+            layers.LeakyReLU(negative_slope=0.2)] if hidden_units else []
     return keras.Sequential([
         keras.Input(shape=IMAGE_SHAPE),
         *_strided_convolutions(width, normalization=True, dropout=dropout),
         layers.Flatten(),
+        *back,
         layers.Dense(1),
     ], name=name)
 
 
-def build_wgan_critic(width: int = 64, name: str = "wgan_critic") -> keras.Model:
+def build_wgan_critic(width: int = 64, hidden_units: int = 0, name: str = "wgan_critic") -> keras.Model:
     """WGAN critic: the DCGAN discriminator without batch norm, one unbounded score.
 
     Batch norm couples the samples of a batch, which breaks the per-sample gradient penalty.
+    ``hidden_units`` > 0 puts one fully connected layer (LeakyReLU, no normalization) before the score.
     """
+    back = [layers.Dense(hidden_units), layers.LeakyReLU(negative_slope=0.2)] if hidden_units else []
     return keras.Sequential([
         keras.Input(shape=IMAGE_SHAPE),
         *_strided_convolutions(width, normalization=False, dropout=0.0),
         layers.Flatten(),
+        *back,
         layers.Dense(1),
     ], name=name)
 

@@ -32,6 +32,9 @@ class GAN(keras.Model):
 
     ``loss``: ``"non_saturating"`` (the usual choice), ``"minimax"`` (the saturating loss of the
     original game) or ``"wasserstein"`` (WGAN: the discriminator is a critic with unbounded scores).
+    ``n_critic`` > 1 trains the discriminator that many times per generator step, each time on its
+    own real images: every batch that ``fit()`` hands over holds ``n_critic`` batches (``train()``
+    builds its data so), and the generator step uses one batch's worth of noise.
     ``gp_weight`` > 0 adds WGAN-GP's gradient penalty; ``clip_value`` clips the critic's weights
     after each of its steps (the original WGAN). ``label_smoothing`` lowers the real target.
     ``augment=True`` shows the discriminator randomly shifted and partly erased real and generated
@@ -189,9 +192,14 @@ class GAN(keras.Model):
         real, labels = (data[0], data[1]) if isinstance(data, (tuple, list)) else (data, None)
         if self.conditional and labels is None:
             raise ValueError("a conditional GAN trains on (images, labels): pass labels= to train()")
-        for _ in range(self.n_critic):
-            stats = self._discriminator_step(real, labels if self.conditional else None)
-        stats["g_loss"] = self._generator_step(ops.shape(real)[0])
+        # fit() hands over n_critic batches at once (train() sizes them so): each critic step sees
+        # its own real images, as in WGAN's algorithm, rather than one batch n_critic times.
+        real_batches = ops.split(real, self.n_critic) if self.n_critic > 1 else [real]
+        label_batches = ops.split(labels, self.n_critic) if self.n_critic > 1 and self.conditional else [labels]
+        for index, real_batch in enumerate(real_batches):
+            batch_labels = label_batches[index] if self.conditional else None
+            stats = self._discriminator_step(real_batch, batch_labels)
+        stats["g_loss"] = self._generator_step(ops.shape(real_batches[0])[0])
         for name, tracker in self.trackers.items():
             tracker.update_state(stats[name])
         return {name: tracker.result() for name, tracker in self.trackers.items()}
@@ -377,7 +385,13 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
             if verbose:
                 print(f"Resuming from the checkpoint at step {meta['step']:,} of {snapshots * steps_per_epoch:,}.")
         extra = [Checkpointer(checkpoint_dir, run_key, grid, guard, history, prior_seconds)]
-    dataset = data.make_dataset(images, batch_size, seed, labels=labels, start_batch=start_epoch * steps_per_epoch)
+    # One batch per critic step: a generator step consumes n_critic batches of real images.
+    if gan.n_critic > 1 and batch_size * gan.n_critic > len(images):
+        raise ValueError(f"batch_size is {batch_size}: with n_critic={gan.n_critic}, one generator step needs "
+                         f"{batch_size * gan.n_critic} real images and there are {len(images)}; allowed: "
+                         f"1 to {len(images) // gan.n_critic}")
+    dataset = data.make_dataset(images, batch_size * gan.n_critic, seed, labels=labels,
+                                start_batch=start_epoch * steps_per_epoch)
     judges = [callback for callback in callbacks if hasattr(callback, "evaluation_seconds")]
     budget = [TimeBudget(time_budget, prior_seconds, exclude=judges)] if time_budget is not None else []
     start = time.perf_counter()

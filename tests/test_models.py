@@ -44,8 +44,8 @@ def test_article_generator_has_the_articles_layers():
 
 
 def test_wgan_critic_has_no_batch_norm():
-    critic = models.build_wgan_critic()
-    assert not any(isinstance(layer, layers.BatchNormalization) for layer in critic.layers)
+    for critic in (models.build_wgan_critic(), models.build_wgan_critic(hidden_units=16)):
+        assert not any(isinstance(layer, layers.BatchNormalization) for layer in critic.layers)
     assert any(isinstance(layer, layers.BatchNormalization) for layer in models.build_dcgan_discriminator().layers)
 
 
@@ -63,3 +63,24 @@ def test_dcgan_generator_front_layer_is_optional():
     assert dense_units(plain) == [7 * 7 * 8]
     assert dense_units(fronted) == [32, 7 * 7 * 8]
     assert fronted(np.zeros((2, 10), np.float32)).shape == (2, 28, 28, 1)
+
+
+def test_dcgan_discriminator_hidden_layer_is_optional():
+    plain = models.build_dcgan_discriminator(width=4)
+    hidden = models.build_dcgan_discriminator(width=4, hidden_units=32)
+    dense_units = lambda model: [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)]  # noqa: E731
+    assert dense_units(plain) == [1]
+    assert dense_units(hidden) == [32, 1]
+    # Batch norm and LeakyReLU follow the hidden layer, as after every other hidden layer of D.
+    kinds = [type(layer).__name__ for layer in hidden.layers]
+    assert kinds[-4:] == ["Dense", "BatchNormalization", "LeakyReLU", "Dense"]
+    assert hidden(np.zeros((2, 28, 28, 1), np.float32)).shape == (2, 1)
+
+
+def test_wgan_critic_hidden_layer_is_optional():
+    dense_units = lambda model: [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)]  # noqa: E731
+    assert dense_units(models.build_wgan_critic(width=4)) == [1]
+    hidden = models.build_wgan_critic(width=4, hidden_units=16)
+    assert dense_units(hidden) == [16, 1]
+    assert hidden.layers[-1].get_config()["activation"] == "linear"   # an unbounded score
+    assert hidden(np.zeros((2, 28, 28, 1), np.float32)).shape == (2, 1)

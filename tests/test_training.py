@@ -47,11 +47,31 @@ def test_one_fit_changes_every_weight_of_both_networks(loss, batches):
     assert 0.0 <= history["d_real"][-1] <= 1.0
 
 
-def test_discriminator_takes_n_critic_steps_per_generator_step(batches):
+def test_discriminator_takes_n_critic_steps_per_generator_step(bundled):
     gan = tiny_gan("wasserstein", n_critic=3, gp_weight=10.0)
-    gan.fit(batches, epochs=1, steps_per_epoch=2, verbose=0, shuffle=False)
+    training.train(gan, bundled.images[:256], steps=2, batch_size=16, snapshots=1, verbose=0)
     assert int(gan.g_optimizer.iterations) == 2
     assert int(gan.d_optimizer.iterations) == 6
+
+
+def test_each_critic_step_sees_its_own_real_images(bundled):
+    # WGAN's algorithm draws a fresh real batch for every critic step, not one batch n_critic times.
+    gan = tiny_gan("wasserstein", n_critic=3, gp_weight=10.0)
+    gan.run_eagerly = True
+    seen, generator_batches = [], []
+    critic_step, generator_step = gan._discriminator_step, gan._generator_step
+    gan._discriminator_step = lambda real, labels: seen.append(np.array(real)) or critic_step(real, labels)
+    gan._generator_step = lambda size: generator_batches.append(int(size)) or generator_step(size)
+    training.train(gan, bundled.images[:256], steps=1, batch_size=16, snapshots=1, verbose=0)
+    assert [batch.shape for batch in seen] == [(16, 28, 28, 1)] * 3
+    assert generator_batches == [16]
+    assert not np.allclose(seen[0], seen[1]) and not np.allclose(seen[1], seen[2])
+
+
+def test_too_few_images_for_n_critic_batches_is_a_clear_error(bundled):
+    gan = tiny_gan("wasserstein", n_critic=5, gp_weight=10.0)
+    with pytest.raises(ValueError, match="with n_critic=5, one generator step needs 320 real images and there are 256"):
+        training.train(gan, bundled.images[:256], steps=1, batch_size=64, snapshots=1, verbose=0)
 
 
 def test_wgan_gp_reports_penalty_and_gradient_norm(batches):

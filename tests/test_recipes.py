@@ -1,0 +1,29 @@
+"""The command line's recipes build what notebooks 03 and 04 train at their default profile."""
+
+import keras
+import pytest
+
+from ganlib import course, recipes
+
+
+def dense_units(model):
+    return [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+
+
+@pytest.mark.parametrize("recipe, notebook, critic_key", [
+    ("dcgan", "03_dcgan", "hidden_units"),
+    ("wgan-gp", "04_wgan_gp", "critic_hidden_units"),
+])
+def test_recipe_matches_the_notebook_default_profile(recipe, notebook, critic_key):
+    settings = course.NOTEBOOKS[notebook].profiles["default"]
+    gan = recipes.build(recipe, width=settings["width"], jit_compile=False)
+    assert dense_units(gan.generator)[0] == settings["hidden_units"]
+    assert dense_units(gan.discriminator) == [settings[critic_key], 1]
+    for optimizer in (gan.g_optimizer, gan.d_optimizer):
+        assert float(optimizer.learning_rate) == pytest.approx(settings["learning_rate"])
+
+
+def test_wgan_gp_recipe_uses_the_papers_algorithm_settings():
+    gan = recipes.build("wgan-gp", width=4, jit_compile=False)
+    assert (gan.n_critic, gan.gp_weight) == (5, 10.0)
+    assert (float(gan.g_optimizer.beta_1), float(gan.g_optimizer.beta_2)) == (0.0, 0.9)
