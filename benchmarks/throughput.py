@@ -91,9 +91,9 @@ def article_loop(generator, discriminator_logits, batch_size: int, images):
 BUILDERS = {
     "mlp": (lambda: models.build_mlp_generator(100), models.build_mlp_discriminator),
     "dcgan": (lambda: models.build_dcgan_generator(100, 32), lambda: models.build_dcgan_discriminator(32)),
-    # The course's DCGAN (notebook 03, ganlib.recipes): a 1,024-unit front layer in the generator.
-    "dcgan+front": (lambda: models.build_dcgan_generator(100, 32, hidden_units=recipes.DCGAN_HIDDEN_UNITS),
-                    lambda: models.build_dcgan_discriminator(32)),
+    # The course's DCGAN (notebook 03, ganlib.recipes): a 1,024-unit dense hidden layer in G and in D.
+    "dcgan+dense": (lambda: models.build_dcgan_generator(100, 32, hidden_units=recipes.DCGAN_HIDDEN_UNITS),
+                    lambda: models.build_dcgan_discriminator(32, hidden_units=recipes.DCGAN_HIDDEN_UNITS)),
 }
 
 

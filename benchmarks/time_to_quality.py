@@ -6,7 +6,8 @@ quality thresholds on this machine.
 Trains each recipe (ganlib.recipes, the notebooks' settings) for ``--budget`` seconds of training
 time, judging 1,000 samples every ``--every`` steps (judging time is not counted), and reports the
 training time at which each first reached: 50%, 65% and 80% of samples recognized confidently, and
-a Frechet ratio (to real-vs-real) of at most 8. Writes benchmarks/results/time-to-quality-<machine>.json.
+a Frechet ratio (to real-vs-real) of at most 8. Writes benchmarks/results/time-to-quality-<machine>.json,
+keeping the models an earlier run measured and this one did not.
 """
 
 from __future__ import annotations
@@ -45,8 +46,16 @@ def main():
     args = parser.parse_args()
     train_digits, held_out = data.split_digits(data.load_digits("bundled", verbose=False))
     reference = metrics.Reference(train_digits.images, held_out.images)
-    results = {"budget_seconds": args.budget, "batch_size": args.batch_size, "cpu_count": os.cpu_count(),
+    results = {"batch_size": args.batch_size, "cpu_count": os.cpu_count(),
                "gpus": [g.name for g in tf.config.list_physical_devices("GPU")], "models": {}}
+    tag = "gpu" if results["gpus"] else f"cpu{os.cpu_count()}"
+    suffix = "" if args.batch_size == 64 else f"-batch{args.batch_size}"   # as throughput.py names its files
+    out = RESULTS / f"time-to-quality-{tag}{suffix}.json"
+    if out.exists():   # keep the models measured by earlier runs; this run replaces the ones it measures
+        earlier = json.loads(out.read_text())
+        for recipe, result in earlier["models"].items():
+            result.setdefault("budget_seconds", earlier.get("budget_seconds"))
+            results["models"][recipe] = result
     for recipe in args.recipes:
         gan = recipes.build(recipe)
         tracker = metrics.QualityTracker(reference, every=1, n=1000)
@@ -55,19 +64,17 @@ def main():
                              labels=train_digits.labels if gan.conditional else None,
                              snapshots=10_000, callbacks=[tracker], time_budget=args.budget, verbose=0)
         reached = {name: first_time(tracker.records, *rule) for name, rule in THRESHOLDS.items()}
-        results["models"][recipe] = {"steps": run.steps, "records": tracker.records, "reached": reached}
+        results["models"][recipe] = {"budget_seconds": args.budget, "steps": run.steps,
+                                     "records": tracker.records, "reached": reached}
         print(f"{recipe}: {run.steps:,} steps in {args.budget:.0f} s; reached: "
               + ", ".join(f"{k} at {v:.0f} s" if v is not None else f"{k} not reached" for k, v in reached.items()),
               flush=True)
     RESULTS.mkdir(exist_ok=True)
-    tag = "gpu" if results["gpus"] else f"cpu{os.cpu_count()}"
-    suffix = "" if args.batch_size == 64 else f"-batch{args.batch_size}"   # as throughput.py names its files
-    out = RESULTS / f"time-to-quality-{tag}{suffix}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\n{'model':<8}" + "".join(f"{name:>20}" for name in THRESHOLDS))
+    print(f"\n{'model':<12}{'budget':>8}" + "".join(f"{name:>20}" for name in THRESHOLDS))
     for recipe, result in results["models"].items():
         cells = [f"{v:.0f} s" if v is not None else "-" for v in result["reached"].values()]
-        print(f"{recipe:<8}" + "".join(f"{c:>20}" for c in cells))
+        print(f"{recipe:<12}{result['budget_seconds']:>7.0f}s" + "".join(f"{c:>20}" for c in cells))
     print(f"\nwrote {out}")
 
 
