@@ -194,10 +194,10 @@ class GAN(keras.Model):
             raise ValueError("a conditional GAN trains on (images, labels): pass labels= to train()")
         # fit() hands over n_critic batches at once (train() sizes them so): each critic step sees
         # its own real images, as in WGAN's algorithm, rather than one batch n_critic times.
-        real_batches = ops.split(real, self.n_critic) if self.n_critic > 1 else [real]
-        label_batches = ops.split(labels, self.n_critic) if self.n_critic > 1 and self.conditional else [labels]
-        for index, real_batch in enumerate(real_batches):
-            batch_labels = label_batches[index] if self.conditional else None
+        split = (lambda tensor: ops.split(tensor, self.n_critic)) if self.n_critic > 1 else (lambda tensor: [tensor])
+        real_batches = split(real)
+        label_batches = split(labels) if self.conditional else [None] * len(real_batches)
+        for real_batch, batch_labels in zip(real_batches, label_batches):
             stats = self._discriminator_step(real_batch, batch_labels)
         stats["g_loss"] = self._generator_step(ops.shape(real_batches[0])[0])
         for name, tracker in self.trackers.items():
