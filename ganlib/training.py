@@ -244,11 +244,15 @@ class DivergenceGuard(keras.callbacks.Callback):
     collapse, i.e. the generator drawing (nearly) the same image for every one of 64 noise vectors,
     measured as the average per-pixel standard deviation across them falling below
     ``collapse_std``. It runs before the checkpoint callback, so nothing it flags is saved.
+    Collapse is only judged from ``warmup_steps`` generator steps on: a freshly initialized
+    generator with batch norm draws nearly one grey image too, and it has not started rather than
+    collapsed.
     """
 
-    def __init__(self, collapse_std: float = 0.02, seed: int = 0):
+    def __init__(self, collapse_std: float = 0.02, seed: int = 0, warmup_steps: int = 100):
         super().__init__()
         self.collapse_std = collapse_std
+        self.warmup_steps = warmup_steps
         self.noise = None
         self.seed = seed
         self.last_good = "none yet (nothing was saved)"
@@ -266,6 +270,8 @@ class DivergenceGuard(keras.callbacks.Callback):
                 "rate, or the non-saturating or Wasserstein-GP loss.")
 
     def on_epoch_end(self, epoch, logs=None):
+        if self._step() < self.warmup_steps:
+            return
         if self.noise is None:
             self.noise = np.random.default_rng(self.seed).standard_normal(
                 (64, self.model.latent_dim)).astype(np.float32)

@@ -150,8 +150,19 @@ def test_a_collapsed_generator_is_stopped(images):
                                  keras.layers.Dense(784, kernel_initializer="zeros", activation="tanh"),
                                  keras.layers.Reshape((28, 28, 1))], name="constant")
     gan = small_gan(ema_decay=None, learning_rate=1e-12, generator=constant)
-    with pytest.raises(TrainingDiverged, match="collapsed at step 2: 64 different noise vectors"):
-        training.train(gan, images, steps=4, batch_size=32, snapshots=2, verbose=0)
+    with pytest.raises(TrainingDiverged, match="collapsed at step 100: 64 different noise vectors"):
+        training.train(gan, images, steps=200, batch_size=32, snapshots=2, verbose=0)
+
+
+def test_a_generator_that_has_not_started_is_not_called_collapsed(images):
+    # Within the first 100 steps uniform output means "not started yet" (an untrained width-64
+    # DCGAN's average generator draws one grey image at step 2); the guard waits.
+    constant = keras.Sequential([keras.Input((LATENT,)),
+                                 keras.layers.Dense(784, kernel_initializer="zeros", activation="tanh"),
+                                 keras.layers.Reshape((28, 28, 1))], name="constant")
+    gan = small_gan(ema_decay=None, learning_rate=1e-12, generator=constant)
+    run = training.train(gan, images, steps=4, batch_size=32, snapshots=2, verbose=0)
+    assert run.steps == 4
 
 
 def test_a_killed_training_process_resumes_to_the_right_step(tmp_path):
