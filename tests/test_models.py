@@ -8,6 +8,11 @@ from keras import layers
 from ganlib import models
 
 
+def dense_units(model):
+    """The sizes of a model's fully connected layers, in order."""
+    return [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+
+
 @pytest.fixture(autouse=True)
 def seeded():
     keras.utils.set_random_seed(0)
@@ -59,7 +64,6 @@ def test_dcgan_uses_strided_convolutions_not_pooling():
 def test_dcgan_generator_front_layer_is_optional():
     plain = models.build_dcgan_generator(latent_dim=10, width=4)
     fronted = models.build_dcgan_generator(latent_dim=10, width=4, hidden_units=32)
-    dense_units = lambda model: [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)]  # noqa: E731
     assert dense_units(plain) == [7 * 7 * 8]
     assert dense_units(fronted) == [32, 7 * 7 * 8]
     assert fronted(np.zeros((2, 10), np.float32)).shape == (2, 28, 28, 1)
@@ -68,7 +72,6 @@ def test_dcgan_generator_front_layer_is_optional():
 def test_dcgan_discriminator_hidden_layer_is_optional():
     plain = models.build_dcgan_discriminator(width=4)
     hidden = models.build_dcgan_discriminator(width=4, hidden_units=32)
-    dense_units = lambda model: [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)]  # noqa: E731
     assert dense_units(plain) == [1]
     assert dense_units(hidden) == [32, 1]
     # Batch norm and LeakyReLU follow the hidden layer, as after every other hidden layer of D.
@@ -78,7 +81,6 @@ def test_dcgan_discriminator_hidden_layer_is_optional():
 
 
 def test_wgan_critic_hidden_layer_is_optional():
-    dense_units = lambda model: [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)]  # noqa: E731
     assert dense_units(models.build_wgan_critic(width=4)) == [1]
     hidden = models.build_wgan_critic(width=4, hidden_units=16)
     assert dense_units(hidden) == [16, 1]
