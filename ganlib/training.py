@@ -194,9 +194,8 @@ class GAN(keras.Model):
             raise ValueError("a conditional GAN trains on (images, labels): pass labels= to train()")
         # fit() hands over n_critic batches at once (train() sizes them so): each critic step sees
         # its own real images, as in WGAN's algorithm, rather than one batch n_critic times.
-        split = (lambda tensor: ops.split(tensor, self.n_critic)) if self.n_critic > 1 else (lambda tensor: [tensor])
-        real_batches = split(real)
-        label_batches = split(labels) if self.conditional else [None] * len(real_batches)
+        real_batches = ops.split(real, self.n_critic)
+        label_batches = ops.split(labels, self.n_critic) if self.conditional else [None] * self.n_critic
         for real_batch, batch_labels in zip(real_batches, label_batches):
             stats = self._discriminator_step(real_batch, batch_labels)
         stats["g_loss"] = self._generator_step(ops.shape(real_batches[0])[0])
