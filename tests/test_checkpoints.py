@@ -145,11 +145,16 @@ def test_a_nan_loss_stops_training_and_names_the_last_good_checkpoint(images, tm
     assert not list(tmp_path.glob("**/" + checkpoints.FILE_NAME))   # nothing garbage was written
 
 
-def test_a_collapsed_generator_is_stopped(images):
+def constant_gan():
+    """A GAN whose generator draws the same image for every noise vector, and (nearly) stays so."""
     constant = keras.Sequential([keras.Input((LATENT,)),
                                  keras.layers.Dense(784, kernel_initializer="zeros", activation="tanh"),
                                  keras.layers.Reshape((28, 28, 1))], name="constant")
-    gan = small_gan(ema_decay=None, learning_rate=1e-12, generator=constant)
+    return small_gan(ema_decay=None, learning_rate=1e-12, generator=constant)
+
+
+def test_a_collapsed_generator_is_stopped(images):
+    gan = constant_gan()
     with pytest.raises(TrainingDiverged, match="collapsed at step 100: 64 different noise vectors"):
         training.train(gan, images, steps=200, batch_size=32, snapshots=2, verbose=0)
 
@@ -157,10 +162,7 @@ def test_a_collapsed_generator_is_stopped(images):
 def test_a_generator_that_has_not_started_is_not_called_collapsed(images):
     # Within the first 100 steps uniform output means "not started yet" (an untrained width-64
     # DCGAN's average generator draws one grey image at step 2); the guard waits.
-    constant = keras.Sequential([keras.Input((LATENT,)),
-                                 keras.layers.Dense(784, kernel_initializer="zeros", activation="tanh"),
-                                 keras.layers.Reshape((28, 28, 1))], name="constant")
-    gan = small_gan(ema_decay=None, learning_rate=1e-12, generator=constant)
+    gan = constant_gan()
     run = training.train(gan, images, steps=4, batch_size=32, snapshots=2, verbose=0)
     assert run.steps == 4
 
