@@ -1,4 +1,4 @@
-"""The command line's recipes build what notebooks 03 and 04 train at their default profile."""
+"""The command line's recipes build what notebooks 03 and 04 train at their default (and full) profile."""
 
 import keras
 import pytest
@@ -27,3 +27,15 @@ def test_wgan_gp_recipe_uses_the_papers_algorithm_settings():
     gan = recipes.build("wgan-gp", width=4, jit_compile=False)
     assert (gan.n_critic, gan.gp_weight) == (5, 10.0)
     assert (float(gan.g_optimizer.beta_1), float(gan.g_optimizer.beta_2)) == (0.0, 0.9)
+
+
+@pytest.mark.parametrize("notebook, run_lengths", [
+    ("03_dcgan", {"steps", "comparison_steps"}),
+    ("04_wgan_gp", {"steps", "clip_steps"}),
+])
+def test_full_profile_trains_the_default_model_longer(notebook, run_lengths):
+    # The README's full-profile results compare the same model trained longer, so only run lengths differ.
+    profiles = course.NOTEBOOKS[notebook].profiles
+    default, full = profiles["default"], profiles["full"]
+    assert {key for key in default if default[key] != full[key]} <= run_lengths
+    assert all(full[key] > default[key] for key in run_lengths)
