@@ -1,20 +1,47 @@
 # Two commands on a fresh machine: `make course` and `make test`. Each creates .venv when missing.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+#
+# The course runs on Python 3.10 to 3.13. The Python that creates .venv is PYTHON if you name one
+# (make PYTHON=python3.12 test), else the first of python3, python3.13 ... python3.10 in that range.
+# GPU=1 installs TensorFlow with NVIDIA's CUDA libraries (Linux) instead of the CPU wheel.
+IN_RANGE := import sys; sys.exit(not 310 <= 100 * sys.version_info[0] + sys.version_info[1] <= 313)
+VERSION_OF := import platform; print(platform.python_version())
+PYTHON ?= $(firstword $(foreach p,python3 python3.13 python3.12 python3.11 python3.10,\
+            $(shell $(p) -c '$(IN_RANGE)' >/dev/null 2>&1 && command -v $(p))))
+VENV    := .venv
+BIN     := $(VENV)/bin
+FLAVOUR := $(if $(GPU),gpu,cpu)
+STAMP   := $(VENV)/.installed-$(FLAVOUR)
 PROFILE ?= default
 ONLY    ?=
 
 # The notebooks' kernel is the venv's python: put it first on PATH for every recipe.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: course test lab render clean
+.PHONY: help course test unit check lab render clean clean-venv
+.DEFAULT_GOAL := help
+
+## help: list the targets
+help:
+	@sed -n 's/^## //p' Makefile
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if [ ! -x $(BIN)/python ]; then \
+	  if [ -z "$(PYTHON)" ]; then \
+	    echo "No Python 3.10 to 3.13 found (tried python3, python3.13, python3.12, python3.11, python3.10)."; \
+	    echo "Install one, or name it: make PYTHON=/path/to/python3.12 $(MAKECMDGOALS)"; exit 1; fi; \
+	  if ! $(PYTHON) -c '$(IN_RANGE)' 2>/dev/null; then \
+	    echo "$(PYTHON) is Python $$($(PYTHON) -c '$(VERSION_OF)' 2>/dev/null || echo '(not found)');" \
+	         "the course needs 3.10 to 3.13: name another with PYTHON=..."; exit 1; fi; \
+	  echo "Creating $(VENV) with $(PYTHON) (Python $$($(PYTHON) -c '$(VERSION_OF)'))"; \
+	  $(PYTHON) -m venv $(VENV); \
+	fi
+	@$(BIN)/python -c '$(IN_RANGE)' || { echo "$(VENV) runs Python $$($(BIN)/python -c '$(VERSION_OF)')," \
+	  "outside 3.10 to 3.13: run 'make clean-venv', then this command again"; exit 1; }
+	@if [ -z "$(GPU)" ] && [ -e $(VENV)/.installed-gpu ]; then echo "$(VENV) holds the GPU install:" \
+	  "run 'make clean-venv' before installing the CPU one"; exit 1; fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(if $(GPU),$(BIN)/python -m pip uninstall --quiet -y tensorflow-cpu)
+	$(BIN)/python -m pip install --quiet -e ".[dev,$(FLAVOUR)]"
 	@touch $(STAMP)
 
 ## course: execute every notebook in order at PROFILE (default) into build/, then print a table
@@ -25,6 +52,14 @@ course: $(STAMP)
 test: $(STAMP)
 	GANLIB_PROFILE=smoke $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider
 
+## unit: the tests in tests/ only (no notebook executed by nbval)
+unit: $(STAMP)
+	GANLIB_PROFILE=smoke $(BIN)/python -m pytest tests -p no:cacheprovider
+
+## check: a one-minute preflight for a workshop machine; ends with READY or NOT READY
+check: $(STAMP)
+	@$(BIN)/python -m ganlib check
+
 ## lab: open the course in JupyterLab
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
@@ -33,5 +68,10 @@ lab: $(STAMP)
 render: $(STAMP)
 	$(BIN)/python -m ganlib course --profile $(PROFILE) --in-place $(if $(ONLY),--only $(ONLY))
 
+## clean: delete what running the course made (build/, artifacts/)
 clean:
 	rm -rf build artifacts
+
+## clean-venv: delete .venv (the next command recreates it)
+clean-venv:
+	rm -rf $(VENV)

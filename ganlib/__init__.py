@@ -33,5 +33,15 @@ def _quiet_native_stderr():
 
 
 if "tensorflow" not in sys.modules:
-    with _quiet_native_stderr():
-        import tensorflow  # noqa: F401
+    try:
+        with _quiet_native_stderr():
+            import tensorflow  # noqa: F401
+    except ModuleNotFoundError as error:
+        if error.name != "tensorflow":
+            raise
+        # TensorFlow is an extra (the right wheel depends on the machine): say which to install.
+        raise ModuleNotFoundError(
+            "ganlib needs TensorFlow 2.21, which is not installed in this environment. Install the "
+            "course with `make course` (it does this for you), or with pip: "
+            "`pip install -e \".[cpu]\"` (any machine) or `pip install -e \".[gpu]\"` (Linux with an "
+            "NVIDIA GPU).", name="tensorflow") from None

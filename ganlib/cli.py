@@ -4,6 +4,7 @@
     python -m ganlib generate --model PATH --n N --out FILE.png [--digit D] [--seed S]
     python -m ganlib train    --recipe dcgan --steps N --artifacts-dir DIR [--batch-size B] [--seed S]
     python -m ganlib course   [--profile default] [--out build | --in-place]
+    python -m ganlib check    (is this machine ready for the course? ends with READY or NOT READY)
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("-p", "--parameter", nargs="+", action="append", default=[], metavar=("NAME", "VALUE"),
                        help="a parameter and one or more values (repeat for several): -p learning_rate 1e-4 2e-4")
     sweep.add_argument("--out", type=Path, default=Path("build/sweeps"), help="where each run's artifacts go")
+    commands.add_parser("check", help="a preflight for a workshop machine: versions, checksums, a few "
+                                      "training steps, GPU or not; ends with READY or NOT READY")
     run = commands.add_parser("course", help="execute every notebook in order with papermill")
     run.add_argument("--profile", default="default", choices=course.PROFILE_NAMES)
     run.add_argument("--only", nargs="+", default=(), metavar="PREFIX",
@@ -126,6 +129,9 @@ def main(argv=None) -> int:
     try:
         if args.command == "course":
             return _run_course(args)
+        if args.command == "check":
+            from ganlib import preflight
+            return 0 if preflight.run_checks() else 1
         if args.command == "train":
             return _train(args)
         if args.command == "sweep":

@@ -231,33 +231,6 @@ class Config(dict):
         return "\n".join(f"{k:<{width}} = {v!r}" for k, v in self.items())
 
 
-# What the course is tested on: a mismatch is reported, not fatal.
-REQUIRED_VERSIONS = {"python": "3.11", "tensorflow": "2.21", "keras": "3."}
-
-
-def check_environment() -> None:
-    """Print the versions this kernel runs and the devices it sees; say what does not match."""
-    import platform
-
-    import keras
-    import numpy
-    import tensorflow as tf
-
-    import ganlib
-
-    found = {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__}
-    mismatched = [name for name, wanted in REQUIRED_VERSIONS.items() if not found[name].startswith(wanted)]
-    for name, version in found.items():
-        verdict = f"MISMATCH: the course needs {REQUIRED_VERSIONS[name]}*" if name in mismatched else "ok"
-        print(f"{name:<11} {version:<10} {verdict}")
-    print(f"{'numpy':<11} {numpy.__version__}")
-    print(f"{'ganlib':<11} {ganlib.__version__}")
-    gpus = [gpu.name for gpu in tf.config.list_physical_devices("GPU")]
-    print(f"{'devices':<11} {os.cpu_count()} CPU core(s); GPU: {', '.join(gpus) or 'none (the CPU will do)'}")
-    if mismatched:
-        print("Reinstall with `make course` (pip) or `conda env create -f environment.yml` (conda).")
-
-
 def project_root(start: Path | None = None) -> Path:
     """The course's top folder (the one holding ``notebooks/`` and ``ganlib/``): searched for from the
     working directory upwards, then beside this package (an editable install), else the working directory."""

@@ -1,10 +1,17 @@
-"""The pip path (pyproject.toml) and the conda path (environment.yml) install the same packages."""
+"""The pip path (pyproject.toml) and the conda path (environment.yml) install the same packages,
+for the same range of Pythons."""
 
 import re
-import tomllib
+import sys
 from pathlib import Path
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI (the dev extra installs it)
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parents[1]
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 
 def names(requirements):
@@ -13,8 +20,7 @@ def names(requirements):
 
 
 def test_environment_yml_and_pyproject_name_the_same_packages():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    from_pyproject = names(project["dependencies"] + [r for extra in project["optional-dependencies"].values()
+    from_pyproject = names(PROJECT["dependencies"] + [r for extra in PROJECT["optional-dependencies"].values()
                                                       for r in extra])
     pip_lines = []
     in_pip = False
@@ -28,5 +34,17 @@ def test_environment_yml_and_pyproject_name_the_same_packages():
     assert any(line.startswith("-e .") for line in pip_lines), "environment.yml must install ganlib itself"
 
 
-def test_environment_yml_pins_python_311():
-    assert re.search(r"^\s+- python=3\.11\b", (ROOT / "environment.yml").read_text(), re.M)
+def test_both_paths_accept_python_310_to_313():
+    assert PROJECT["requires-python"] == ">=3.10,<3.14"
+    assert re.search(r"^\s+- python>=3\.10,<3\.14\s", (ROOT / "environment.yml").read_text(), re.M)
+    classifiers = [c for c in PROJECT["classifiers"] if c.startswith("Programming Language :: Python :: 3.")]
+    assert classifiers == [f"Programming Language :: Python :: 3.{minor}" for minor in (10, 11, 12, 13)]
+
+
+def test_tensorflow_comes_from_one_extra_or_the_other():
+    # Both extras pin the same TensorFlow release, so CPU and GPU machines run the same code.
+    extras = PROJECT["optional-dependencies"]
+    pins = {re.search(r"==([\d.*]+)", line).group(1) for extra in ("cpu", "gpu") for line in extras[extra]}
+    assert pins == {"2.21.*"}
+    assert any(line.startswith("tensorflow[and-cuda]") for line in extras["gpu"])
+    assert not any(line.startswith("tensorflow") for line in PROJECT["dependencies"])

@@ -1,0 +1,151 @@
+"""Is this machine ready for the course? The notebooks' version report, and ``make check``.
+
+``check_environment()`` is what every notebook's setup cell prints: versions and devices.
+``run_checks()`` is the workshop preflight (``make check``, ``python -m ganlib check``): versions,
+the bundled digits' and the judge's checksums, a few real training steps, and whether TensorFlow
+sees a GPU, each on one line, then one READY or NOT READY line. It takes well under a minute.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+# The Pythons the course supports (TensorFlow 2.21 ships wheels for exactly these).
+SUPPORTED_PYTHONS = ((3, 10), (3, 11), (3, 12), (3, 13))
+# What the course is tested on: version prefixes.
+REQUIRED_VERSIONS = {"tensorflow": "2.21", "keras": "3."}
+
+
+def python_supported(version_info=None) -> bool:
+    major, minor = (version_info or __import__("sys").version_info)[:2]
+    return (major, minor) in SUPPORTED_PYTHONS
+
+
+def _python_range() -> str:
+    first, last = SUPPORTED_PYTHONS[0], SUPPORTED_PYTHONS[-1]
+    return f"{first[0]}.{first[1]} to {last[0]}.{last[1]}"
+
+
+def gpu_names() -> list[str]:
+    import tensorflow as tf
+
+    return [gpu.name for gpu in tf.config.list_physical_devices("GPU")]
+
+
+def check_environment() -> None:
+    """Print the versions this kernel runs and the devices it sees; say what does not match."""
+    import keras
+    import numpy
+    import tensorflow as tf
+
+    import ganlib
+
+    python_ok = python_supported()
+    found = {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__}
+    wanted = {"python": _python_range(), **{name: f"{prefix}*" for name, prefix in REQUIRED_VERSIONS.items()}}
+    ok = {"python": python_ok, **{name: found[name].startswith(prefix) for name, prefix in REQUIRED_VERSIONS.items()}}
+    for name, version in found.items():
+        print(f"{name:<11} {version:<10} {'ok' if ok[name] else 'MISMATCH: the course needs ' + wanted[name]}")
+    print(f"{'numpy':<11} {numpy.__version__}")
+    print(f"{'ganlib':<11} {ganlib.__version__}")
+    print(f"{'devices':<11} {os.cpu_count()} CPU core(s); GPU: {', '.join(gpu_names()) or 'none (the CPU will do)'}")
+    if not all(ok.values()):
+        print("Reinstall with `make course` (pip) or `conda env create -f environment.yml` (conda).")
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def _versions() -> Check:
+    import keras
+    import tensorflow as tf
+
+    found = f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
+    problems = []
+    if not python_supported():
+        problems.append(f"Python must be {_python_range()}")
+    problems += [f"{name} must be {prefix}*" for name, prefix in REQUIRED_VERSIONS.items()
+                 if not {"tensorflow": tf.__version__, "keras": keras.__version__}[name].startswith(prefix)]
+    return Check("versions", not problems, found + ("" if not problems else " (" + "; ".join(problems) + ")"))
+
+
+def _notebook_tools() -> Check:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found, missing = [], []
+    for package in ("jupyterlab", "ipywidgets", "ipykernel", "papermill", "matplotlib"):
+        try:
+            found.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            missing.append(package)
+    if missing:
+        return Check("notebook tools", False, "missing: " + ", ".join(missing) + " (reinstall: make clean-venv check)")
+    return Check("notebook tools", True, ", ".join(found))
+
+
+def _bundled_digits() -> Check:
+    from ganlib import data
+
+    digits = data.load_digits("bundled", verbose=False)  # checks the sha256 and the class counts
+    return Check("bundled digits", True, f"{len(digits.labels):,} digits, sha256 checked")
+
+
+def _judge() -> Check:
+    from ganlib import judge
+
+    judge.load_judge()  # checks data/judge.sha256 before loading
+    return Check("digit judge", True, f"{judge.JUDGE_PATH.name}, sha256 checked")
+
+
+def _training_steps(steps: int = 20) -> Check:
+    import numpy as np
+
+    from ganlib import data, recipes, training
+
+    digits = data.load_digits("bundled", verbose=False)
+    gan = recipes.build("mlp", seed=0)
+    start = time.perf_counter()
+    run = training.train(gan, digits.images[::5], steps=steps, batch_size=64, snapshots=1, verbose=0)
+    seconds = time.perf_counter() - start
+    losses = run.final()
+    if not all(np.isfinite(value) for value in losses.values()):
+        return Check("training", False, f"non-finite losses after {steps} steps: {losses}")
+    return Check("training", True, f"{run.steps} steps of the MLP GAN in {seconds:.1f} s (compiling included), "
+                                   "losses finite")
+
+
+def _device() -> Check:
+    gpus = gpu_names()
+    # Not a failure: the default profile is sized for a CPU.
+    return Check("GPU", True, ", ".join(gpus) if gpus else "none: the CPU runs every notebook at the default profile")
+
+
+CHECKS: tuple[Callable[[], Check], ...] = (_versions, _notebook_tools, _bundled_digits, _judge, _training_steps,
+                                           _device)
+
+
+def run_checks(checks=CHECKS, echo=print) -> bool:
+    """Run every check, print one line each and a verdict; returns whether the machine is ready."""
+    results = []
+    for check in checks:
+        try:
+            result = check()
+        except Exception as error:  # any failure is the answer to "is this machine ready?"
+            name = check.__name__.strip("_").replace("_", " ")
+            result = Check(name, False, f"{type(error).__name__}: {error}".splitlines()[0])
+        results.append(result)
+        echo(f"{'ok' if result.ok else 'FAIL':<5}{result.name:<16}{result.detail}")
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        echo(f"NOT READY: {len(failed)} check(s) failed ({', '.join(failed)}); each line above says what to do.")
+    else:
+        echo("READY: this machine can run the course.")
+    return not failed
