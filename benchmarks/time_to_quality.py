@@ -20,7 +20,7 @@ from pathlib import Path
 import ganlib  # noqa: F401  (imports TensorFlow quietly)
 import tensorflow as tf
 
-from ganlib import data, metrics, recipes, training
+from ganlib import callbacks, data, metrics, recipes, training
 
 RESULTS = Path(__file__).resolve().parent / "results"
 THRESHOLDS = {"recognized >= 0.50": ("recognized_share", 0.50, max),
@@ -58,7 +58,7 @@ def main():
             results["models"][recipe] = result
     for recipe in args.recipes:
         gan = recipes.build(recipe)
-        tracker = metrics.QualityTracker(reference, every=1, n=1000)
+        tracker = callbacks.QualityTracker(reference, every=1, n=1000)
         # Chunks of --every steps; far more chunks than the budget allows, so the budget stops training.
         run = training.train(gan, train_digits.images, steps=args.every * 10_000, batch_size=args.batch_size,
                              labels=train_digits.labels if gan.conditional else None,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganlib import course, data, metrics, recipes
+from ganlib import course, data, metrics, recipes, sampling
 
 
 class CommandError(Exception):
@@ -114,14 +114,14 @@ def load_generator(path: Path):
 def generate_images(generator, n: int, seed: int, digit: int | None = None) -> np.ndarray:
     """N images from ``generator``; a conditional one (two inputs: noise, label) takes ``digit``."""
     labels = None
-    if not metrics.is_conditional(generator):
+    if not sampling.is_conditional(generator):
         if digit is not None:
             raise CommandError("this generator is unconditional: it draws digits at random and "
                                "cannot be asked for one; leave out --digit")
     else:
         # Without --digit a conditional generator draws every digit in turn: 0, 1, ..., 9, 0, ...
-        labels = np.full(n, digit) if digit is not None else metrics.balanced_labels(n)
-    return metrics.sample_generator(generator, n, seed, labels)
+        labels = np.full(n, digit) if digit is not None else sampling.balanced_labels(n)
+    return sampling.sample_generator(generator, n, seed, labels)
 
 
 def main(argv=None) -> int:
@@ -169,7 +169,7 @@ def _run_course(args) -> int:
 
 
 def _train(args) -> int:
-    from ganlib import training
+    from ganlib import callbacks, checkpoints, training
 
     train_digits, held_out = data.split_digits(data.load_digits(args.data_source))
     gan = recipes.build(args.recipe, seed=args.seed, learning_rate=args.learning_rate)
@@ -178,7 +178,7 @@ def _train(args) -> int:
                              seed=args.seed, snapshots=args.snapshots,
                              labels=train_digits.labels if gan.conditional else None,
                              checkpoint_dir=args.artifacts_dir / "checkpoints", verbose=2)
-    except (training.TrainingDiverged, training.checkpoints.CheckpointError) as error:
+    except (callbacks.TrainingDiverged, checkpoints.CheckpointError) as error:
         raise CommandError(str(error)) from None
     reference = metrics.Reference(train_digits.images, held_out.images)
     quality = metrics.evaluate_generator(gan.sampler, reference, n=1000, seed=args.seed)

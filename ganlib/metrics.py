@@ -7,13 +7,10 @@ to compare the *distribution* of generated digits with that of real ones.
 
 from __future__ import annotations
 
-import time
-
-import keras
 import numpy as np
 from scipy import linalg
 
-from ganlib import judge
+from ganlib import judge, sampling
 
 CONFIDENT = 0.9  # a sample is "recognized" when the judge gives one digit at least this probability
 
@@ -192,65 +189,12 @@ def evaluate_images(images, reference: Reference, labels=None) -> dict:
     }
 
 
-def is_conditional(generator) -> bool:
-    """Whether a generator takes a digit to draw (two inputs: noise, label)."""
-    return len(generator.inputs) == 2
-
-
-def balanced_labels(n: int, num_classes: int = 10) -> np.ndarray:
-    """Digits 0, 1, ..., 9, 0, 1, ...: ``n`` requests, every digit (nearly) equally often."""
-    return np.arange(n, dtype=np.int32) % num_classes
-
-
-def sample_generator(generator, n: int, seed: int = 0, labels=None, batch_size: int = 500) -> np.ndarray:
-    """N images (float32, clipped to [-1, 1]) from a generator for the noise that ``seed`` fixes;
-    ``labels`` for a conditional one (two inputs: noise, digit)."""
-    latent_dim = int(generator.inputs[0].shape[-1])
-    noise = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
-    inputs = noise if labels is None else [noise, np.asarray(labels, np.int32)]
-    images = np.asarray(generator.predict(inputs, batch_size=batch_size, verbose=0), dtype=np.float32)
-    return np.clip(images, -1.0, 1.0)
-
-
 def evaluate_generator(generator, reference: Reference, n: int = 2000, seed: int = 0, labels=None) -> dict:
     """Sample ``n`` digits (fixed noise) and return :func:`evaluate_images` of them.
 
     A conditional generator (two inputs) is asked for every digit equally (0, 1, ..., 9, 0, ...)
     unless ``labels`` says otherwise.
     """
-    if labels is None and is_conditional(generator):
-        labels = balanced_labels(n)
-    return evaluate_images(sample_generator(generator, n, seed, labels), reference, labels)
-
-
-class QualityTracker(keras.callbacks.Callback):
-    """Record quality measures of the generator every ``every`` epochs, against wall time.
-
-    For quality-versus-time curves: each entry holds the generator step, the seconds since training
-    began, and :func:`evaluate_generator`'s measures.
-    """
-
-    def __init__(self, reference: Reference, every: int = 1, n: int = 1000, seed: int = 0,
-                 generator: str = "sampler"):
-        super().__init__()
-        self.reference, self.every, self.n, self.seed = reference, every, n, seed
-        # Which of the GAN's generators to judge: "sampler" (the weight average when there is one)
-        # or "generator" (the latest weights).
-        self.generator = generator
-        self.records: list[dict] = []
-        self._start = None
-        self.evaluation_seconds = 0.0  # time spent judging, which is not training time
-
-    def on_train_begin(self, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every:
-            return
-        began = time.perf_counter()
-        # Training time to this point: wall time less the time spent in earlier evaluations.
-        train_seconds = began - self._start - self.evaluation_seconds
-        measures = evaluate_generator(getattr(self.model, self.generator), self.reference, self.n, self.seed)
-        self.evaluation_seconds += time.perf_counter() - began
-        self.records.append({"step": int(self.model.g_optimizer.iterations.numpy()),
-                             "train_seconds": train_seconds, **measures})
+    if labels is None and sampling.is_conditional(generator):
+        labels = sampling.balanced_labels(n)
+    return evaluate_images(sampling.sample_generator(generator, n, seed, labels), reference, labels)

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganlib import metrics
+from ganlib import metrics, sampling
 
 MASKS = ("bottom_half", "left_half", "centre_square")
 
@@ -84,7 +84,7 @@ def repair_with_generator(generator, images, mask, *, steps: int = 200, restarts
     if steps < 1 or restarts < 1:
         raise ValueError(f"steps is {steps} and restarts is {restarts}; allowed: integers >= 1")
     images = np.asarray(images, np.float32)
-    conditional = metrics.is_conditional(generator)
+    conditional = sampling.is_conditional(generator)
     latent_dim = int(generator.inputs[0].shape[-1])
     labels_tried = 10 if conditional else 1
     per_image = labels_tried * restarts

@@ -22,7 +22,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from ganlib import augment, checkpoints, data, losses, metrics
+from ganlib import augment, checkpoints, data, losses
+from ganlib.callbacks import Checkpointer, DivergenceGuard, SampleGrid, TimeBudget
 
 LOSSES = ("minimax", "non_saturating", "wasserstein")
 
@@ -202,137 +203,6 @@ class GAN(keras.Model):
         for name, tracker in self.trackers.items():
             tracker.update_state(stats[name])
         return {name: tracker.result() for name, tracker in self.trackers.items()}
-
-
-class SampleGrid(keras.callbacks.Callback):
-    """Record the generator's output for one fixed batch of noise at the end of every epoch.
-
-    The same noise each time means the pictures differ only because the generator learned.
-    """
-
-    def __init__(self, latent_dim: int, n: int = 16, seed: int = 0):
-        super().__init__()
-        self.noise = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
-        self.labels = None  # for a conditional GAN: digits 0, 1, ..., 9, 0, ... (set when training starts)
-        self.steps: list[int] = []
-        self.frames: list[np.ndarray] = []
-
-    def record(self, generator, step: int):
-        self.steps.append(int(step))
-        inputs = self.noise if self.labels is None else [self.noise, self.labels]
-        self.frames.append(np.asarray(generator(inputs, training=False)))
-
-    def on_train_begin(self, logs=None):
-        if getattr(self.model, "num_classes", None) and self.labels is None:
-            self.labels = metrics.balanced_labels(len(self.noise), self.model.num_classes)
-        if not self.frames:
-            self.record(self.model.sampler, 0)
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.record(self.model.sampler, int(self.model.g_optimizer.iterations.numpy()))
-
-
-class TrainingDiverged(RuntimeError):
-    """Training produced a non-finite loss or collapsed; the message names the last good checkpoint."""
-
-
-class DivergenceGuard(keras.callbacks.Callback):
-    """Stop training, with an error that says what happened, when it goes wrong.
-
-    After every batch: any tracked value that is NaN or infinite. After every chunk ("epoch"): a
-    collapse, i.e. the generator drawing (nearly) the same image for every one of 64 noise vectors,
-    measured as the average per-pixel standard deviation across them falling below
-    ``collapse_std``. It runs before the checkpoint callback, so nothing it flags is saved.
-    Collapse is only judged from ``warmup_steps`` generator steps on: a freshly initialized
-    generator with batch norm draws nearly one grey image too, and it has not started rather than
-    collapsed.
-    """
-
-    def __init__(self, collapse_std: float = 0.02, seed: int = 0, warmup_steps: int = 100):
-        super().__init__()
-        self.collapse_std = collapse_std
-        self.warmup_steps = warmup_steps
-        self.noise = None
-        self.seed = seed
-        self.last_good = "none yet (nothing was saved)"
-
-    def _step(self):
-        return int(self.model.g_optimizer.iterations.numpy())
-
-    def on_train_batch_end(self, batch, logs=None):
-        bad = {name: value for name, value in (logs or {}).items() if not np.isfinite(float(value))}
-        if bad:
-            described = ", ".join(f"{name} = {float(value)}" for name, value in bad.items())
-            raise TrainingDiverged(
-                f"training diverged at generator step {self._step()}: {described}. Nothing from this "
-                f"point was saved; the last good checkpoint is {self.last_good}. Try a lower learning "
-                "rate, or the non-saturating or Wasserstein-GP loss.")
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self._step() < self.warmup_steps:
-            return
-        if self.noise is None:
-            self.noise = np.random.default_rng(self.seed).standard_normal(
-                (64, self.model.latent_dim)).astype(np.float32)
-        inputs = self.noise
-        if getattr(self.model, "num_classes", None):
-            inputs = [self.noise, metrics.balanced_labels(len(self.noise), self.model.num_classes)]
-        images = np.asarray(self.model.sampler(inputs, training=False))
-        spread = float(images.std(axis=0).mean())
-        if spread < self.collapse_std:
-            raise TrainingDiverged(
-                f"the generator collapsed at step {self._step()}: 64 different noise vectors give nearly "
-                f"the same image (average pixel spread {spread:.4f} < {self.collapse_std}). Not saved; the "
-                f"last good checkpoint is {self.last_good}.")
-
-
-class TimeBudget(keras.callbacks.Callback):
-    """Stop training once ``seconds`` of training time have passed (checked after every batch).
-
-    Time that ``exclude``d callbacks report as ``evaluation_seconds`` (judging samples, say) does
-    not count: models are compared at equal training time, however often they are judged.
-    """
-
-    def __init__(self, seconds: float, already_spent: float = 0.0, exclude=()):
-        super().__init__()
-        self.seconds, self.already_spent, self.exclude = seconds, already_spent, list(exclude)
-        self.exhausted = False
-
-    def on_train_begin(self, logs=None):
-        self._start = time.perf_counter()
-
-    def on_train_batch_end(self, batch, logs=None):
-        judging = sum(callback.evaluation_seconds for callback in self.exclude)
-        if self.already_spent + time.perf_counter() - self._start - judging >= self.seconds:
-            self.exhausted = True
-            self.model.stop_training = True
-
-
-class Checkpointer(keras.callbacks.Callback):
-    """Save the whole training state at the end of every chunk of steps (see ``ganlib.checkpoints``)."""
-
-    def __init__(self, folder, run_key: dict, grid: "SampleGrid", guard: DivergenceGuard | None = None,
-                 history: dict | None = None, wall_seconds: float = 0.0):
-        super().__init__()
-        self.folder, self.run_key, self.grid, self.guard = Path(folder), run_key, grid, guard
-        self.history = {name: list(values) for name, values in (history or {}).items()}
-        self.prior_seconds = wall_seconds
-        self._start = None
-
-    def on_train_begin(self, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        for name, value in (logs or {}).items():
-            self.history.setdefault(name, []).append(float(value))
-        step = int(self.model.g_optimizer.iterations.numpy())
-        meta = {"run": self.run_key, "epoch": epoch + 1, "step": step, "history": self.history,
-                "grid_steps": self.grid.steps,
-                "wall_seconds": self.prior_seconds + time.perf_counter() - self._start}
-        path = checkpoints.save(self.folder, self.model, meta, {"grid_frames": np.stack(self.grid.frames),
-                                                                "grid_noise": self.grid.noise})
-        if self.guard is not None:
-            self.guard.last_good = f"{path} (step {step})"
 
 
 @dataclass

@@ -17,7 +17,7 @@ import imageio.v3 as iio
 import ipywidgets as w
 import numpy as np
 
-from ganlib import metrics, plotting
+from ganlib import plotting, sampling
 
 UPSCALE = 6       # 28 px digits shown at 168 px
 STRIP_LENGTH = 8  # images in the interpolation strip
@@ -65,7 +65,7 @@ class GeneratorExplorer:
 
     def __init__(self, generator, directions: int = 3, seed: int = 0, direction_seed: int = 1234):
         self.generator = generator
-        self.conditional = metrics.is_conditional(generator)
+        self.conditional = sampling.is_conditional(generator)
         self.latent_dim = int(generator.inputs[0].shape[-1])
         if not 0 <= directions <= self.latent_dim:
             raise ValueError(f"directions is {directions}; allowed: 0 to the latent size ({self.latent_dim})")

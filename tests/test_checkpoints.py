@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ganlib import checkpoints, training
-from ganlib.training import TrainingDiverged
+from ganlib.callbacks import TrainingDiverged
 
 LATENT = 8
 

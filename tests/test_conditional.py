@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from ganlib import data, metrics, models, recipes, training
+from ganlib import data, metrics, models, recipes, sampling, training
 
 LATENT = 8
 
@@ -128,4 +128,4 @@ def test_the_conditional_recipe_trains_on_labelled_digits_and_saves_a_two_input_
     assert run.steps == 2 and gan.conditional
     training.save_run(tmp_path, gan.sampler, {"notebook": "test"}, run)
     reloaded = keras.models.load_model(tmp_path / "generator.keras", safe_mode=True, compile=False)
-    assert metrics.is_conditional(reloaded)
+    assert sampling.is_conditional(reloaded)

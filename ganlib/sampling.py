@@ -1,0 +1,42 @@
+"""Noise, labels and samples for a generator: the one place the course draws them.
+
+A generator takes noise (N, latent_dim), or for a conditional one ``[noise, labels]``. Seeded noise
+comes from NumPy's ``default_rng(seed)``, so the same seed gives the same digits in every notebook,
+callback and command.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def seeded_noise(n: int, latent_dim: int, seed: int = 0) -> np.ndarray:
+    """``n`` standard normal noise vectors, float32, fixed by ``seed``."""
+    return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
+
+
+def balanced_labels(n: int, num_classes: int = 10) -> np.ndarray:
+    """Digits 0, 1, ..., 9, 0, 1, ...: ``n`` requests, every digit (nearly) equally often."""
+    return np.arange(n, dtype=np.int32) % num_classes
+
+
+def is_conditional(generator) -> bool:
+    """Whether a generator takes a digit to draw (two inputs: noise, label)."""
+    return len(generator.inputs) == 2
+
+
+def latent_dim_of(generator) -> int:
+    return int(generator.inputs[0].shape[-1])
+
+
+def generator_inputs(noise, labels=None):
+    """What to call a generator with: the noise, or ``[noise, labels]`` for a conditional one."""
+    return noise if labels is None else [noise, np.asarray(labels, np.int32)]
+
+
+def sample_generator(generator, n: int, seed: int = 0, labels=None, batch_size: int = 500) -> np.ndarray:
+    """N images (float32, clipped to [-1, 1]) from a generator for the noise that ``seed`` fixes;
+    ``labels`` for a conditional one (two inputs: noise, digit)."""
+    noise = seeded_noise(n, latent_dim_of(generator), seed)
+    images = generator.predict(generator_inputs(noise, labels), batch_size=batch_size, verbose=0)
+    return np.clip(np.asarray(images, dtype=np.float32), -1.0, 1.0)
