@@ -1,0 +1,211 @@
+"""Editions of the course in other languages, generated from the English notebooks so they cannot drift.
+
+The English notebook is the one source of code and outputs. A translation file holds only prose:
+
+    notebooks/NN_name.ipynb          English: code, outputs, English markdown
+    translations/zh/NN_name.po       one gettext entry per markdown cell (msgctxt: the cell's id,
+                                     msgid: its English text, msgstr: the translation)
+    notebooks/zh/NN_name.ipynb       generated: every cell of the English notebook, code, tags and
+                                     outputs copied; each markdown cell replaced by its translation
+
+Gettext's .po format (read and written with ``polib``) is what translation tools (Poedit, Weblate,
+Crowdin) edit. Keeping the English text itself in ``msgid`` makes staleness exact: when an English
+cell changes, its entry no longer matches. ``--update`` then writes the new English into ``msgid``,
+keeps the old translation, marks it ``fuzzy`` and records the previous English (``#| msgid``), so
+the translator sees exactly what changed. A generated edition refuses to build while any cell is
+missing, empty, fuzzy or stale; ``tests/test_translation.py`` fails in the same cases.
+
+    python -m ganlib translate --lang zh --update   # sync the .po files with the English notebooks
+    python -m ganlib translate --lang zh --check    # list what is missing or out of date
+    python -m ganlib translate --lang zh            # write notebooks/zh/ (fails if anything is)
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+import polib
+
+ROOT = Path(__file__).resolve().parents[1]
+LANGUAGES = {"zh": "中文 (简体)"}
+
+
+class TranslationError(RuntimeError):
+    """An edition cannot be built: some markdown cell has no up-to-date translation."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    notebook: str
+    cell_id: str
+    kind: str      # "missing", "empty", "fuzzy", "stale" or "obsolete"
+    english: str   # the start of the English text it concerns
+
+    def __str__(self) -> str:
+        what = {"missing": "has no translation entry", "empty": "has an empty translation",
+                "fuzzy": "is marked fuzzy (the English changed; check the translation, then drop the flag)",
+                "stale": "was translated from other English text (run --update, then revise it)",
+                "obsolete": "is translated but no longer in the English notebook (run --update)"}[self.kind]
+        return f"{self.notebook}: cell {self.cell_id} {what}: {self.english[:60]!r}"
+
+
+def english_hash(text: str) -> str:
+    """A short fingerprint of a cell's English text (shown in reports)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def check_language(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise TranslationError(f"language is {lang!r}; allowed: " + ", ".join(repr(code) for code in LANGUAGES))
+
+
+def english_notebooks(root: Path = ROOT) -> list[Path]:
+    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def catalog_path(notebook: Path, lang: str, root: Path = ROOT) -> Path:
+    return root / "translations" / lang / f"{notebook.stem}.po"
+
+
+def edition_path(notebook: Path, lang: str) -> Path:
+    return notebook.parent / lang / notebook.name
+
+
+def markdown_cells(notebook) -> list[tuple[str, str]]:
+    """(cell id, English text) of every markdown cell, in order."""
+    return [(cell.id, cell.source) for cell in notebook.cells if cell.cell_type == "markdown"]
+
+
+def load_catalog(path: Path) -> polib.POFile:
+    if not path.is_file():
+        catalog = polib.POFile(wrapwidth=0)
+        catalog.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+        return catalog
+    try:
+        return polib.pofile(str(path), wrapwidth=0)
+    except (OSError, ValueError) as error:
+        raise TranslationError(f"{path} cannot be read as a gettext .po file: {error}") from error
+
+
+def problems(notebook_path: Path, catalog: polib.POFile) -> list[Problem]:
+    """Every markdown cell whose translation is missing, empty, fuzzy or stale, and obsolete entries."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    entries = {entry.msgctxt: entry for entry in catalog if not entry.obsolete}
+    found = []
+    for cell_id, english in markdown_cells(notebook):
+        entry = entries.pop(cell_id, None)
+        if entry is None:
+            kind = "missing"
+        elif entry.msgid != english:
+            kind = "stale"
+        elif "fuzzy" in entry.flags:
+            kind = "fuzzy"
+        elif not entry.msgstr.strip():
+            kind = "empty"
+        else:
+            continue
+        found.append(Problem(notebook_path.stem, cell_id, kind, english))
+    found += [Problem(notebook_path.stem, cell_id, "obsolete", entry.msgid) for cell_id, entry in entries.items()]
+    return found
+
+
+def update_catalog(notebook_path: Path, catalog: polib.POFile) -> polib.POFile:
+    """Bring ``catalog`` in line with the notebook: new cells added untranslated, changed cells marked
+    fuzzy (old translation and previous English kept), cells that are gone marked obsolete."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    old = {entry.msgctxt: entry for entry in catalog if not entry.obsolete}
+    updated = polib.POFile(wrapwidth=0)
+    updated.metadata = catalog.metadata or {"Content-Type": "text/plain; charset=UTF-8"}
+    for cell_id, english in markdown_cells(notebook):
+        entry = old.pop(cell_id, None)
+        if entry is None:
+            entry = polib.POEntry(msgctxt=cell_id, msgid=english, msgstr="")
+        elif entry.msgid != english:
+            entry.previous_msgid = entry.msgid
+            entry.msgid = english
+            if "fuzzy" not in entry.flags:
+                entry.flags.append("fuzzy")
+        entry.comment = f"English sha256 {english_hash(english)}"
+        updated.append(entry)
+    for entry in old.values():
+        entry.obsolete = True
+        updated.append(entry)
+    return updated
+
+
+def build_edition(notebook_path: Path, catalog: polib.POFile, lang: str,
+                  translate_output: Callable[[str, str], str] | None = None):
+    """The translated notebook: the English one with each markdown cell's text replaced.
+
+    Code cells, their tags and their stored outputs are copied unchanged (the same code gives the
+    same outputs, so the prose's numbers stay true); ``translate_output(text, lang)``, if given,
+    may rewrite the text of stream outputs (the exercise checks' messages, say).
+    """
+    check_language(lang)
+    found = problems(notebook_path, catalog)
+    blocking = [p for p in found if p.kind != "obsolete"]
+    if blocking:
+        raise TranslationError(f"{len(blocking)} cell(s) of {notebook_path.name} lack an up-to-date {lang} "
+                               "translation:\n  " + "\n  ".join(str(p) for p in blocking))
+    translations = {entry.msgctxt: entry.msgstr for entry in catalog if not entry.obsolete}
+    edition = copy.deepcopy(nbformat.read(notebook_path, as_version=4))
+    for cell in edition.cells:
+        if cell.cell_type == "markdown":
+            cell.source = translations[cell.id]
+        elif cell.cell_type == "code" and translate_output is not None:
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream":
+                    output["text"] = translate_output(output["text"], lang)
+    edition.metadata["ganlib_edition"] = {"language": lang, "source": f"../{notebook_path.name}",
+                                          "generated_by": "python -m ganlib translate"}
+    return edition
+
+
+def same_code(english, edition) -> list[str]:
+    """Where two notebooks' code differs (cell count, order, source or tags); empty when they agree."""
+    def code(notebook):
+        return [(cell.source, sorted(cell.metadata.get("tags", []))) for cell in notebook.cells
+                if cell.cell_type == "code"]
+    a, b = code(english), code(edition)
+    if len(a) != len(b):
+        return [f"{len(a)} code cells in English, {len(b)} in the edition"]
+    return [f"code cell {i + 1} differs" for i, (x, y) in enumerate(zip(a, b)) if x != y]
+
+
+def translate_course(lang: str, update: bool = False, check_only: bool = False, root: Path = ROOT,
+                     translate_output: Callable[[str, str], str] | None = None, echo=print) -> int:
+    """``python -m ganlib translate``: update the catalogs, report problems, or write the edition.
+
+    Returns 0 when every notebook's edition is (or could be) written, 1 otherwise.
+    """
+    check_language(lang)
+    status = 0
+    for notebook in english_notebooks(root):
+        path = catalog_path(notebook, lang, root)
+        catalog = load_catalog(path)
+        if update:
+            catalog = update_catalog(notebook, catalog)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            catalog.save(str(path))
+        found = problems(notebook, catalog)
+        blocking = [p for p in found if p.kind != "obsolete"]
+        for problem in found:
+            echo(f"  {problem}")
+        if blocking:
+            status = 1
+            echo(f"{notebook.stem}: {len(blocking)} of {len(markdown_cells(nbformat.read(notebook, as_version=4)))} "
+                 f"markdown cells need a {lang} translation ({path.relative_to(root)})")
+            continue
+        if check_only or update:
+            echo(f"{notebook.stem}: up to date")
+            continue
+        target = edition_path(notebook, lang)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(build_edition(notebook, catalog, lang, translate_output), target)
+        echo(f"{notebook.stem}: wrote {target.relative_to(root)}")
+    return status
