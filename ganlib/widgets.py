@@ -2,16 +2,20 @@
 
     from ganlib import widgets
     widgets.GeneratorExplorer(generator)      # as the last line of a cell, it shows itself
+    widgets.GeneratorExplorer.open("artifacts/07_conditional_gan/generator.keras")   # any saved generator
 
 Controls: which digit (for a conditional generator), a seed that picks the noise vector, sliders
 that move the noise along a few fixed directions, truncation of the noise, and a second seed to
 interpolate towards. Everything the controls do lives in plain methods (``noise``, ``image``,
-``interpolation``), so it can be tested without a browser; the widgets only call them.
+``interpolation``), so it can be tested without a browser; the widgets only call them. The same
+methods draw the static figures a reader without a live kernel sees instead (``direction_sweep``,
+``truncation_sweep``): a widget is not part of a notebook rendered on GitHub or a static page.
 """
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import imageio.v3 as iio
 import ipywidgets as w
@@ -63,6 +67,22 @@ def to_png(images, ncols: int | None = None, upscale: int = UPSCALE) -> bytes:
 class GeneratorExplorer:
     """Controls and pictures for one generator; ``widget`` is the box to display."""
 
+    @classmethod
+    def open(cls, path, **kwargs) -> "GeneratorExplorer":
+        """An explorer for a generator saved as a ``.keras`` file (a notebook's, or a shipped one)."""
+        import keras
+
+        path = Path(path)
+        if path.suffix != ".keras" or not path.is_file():
+            raise FileNotFoundError(f"no saved generator at {path}: give the path of a .keras file, such as "
+                                    "artifacts/07_conditional_gan/generator.keras after notebook 07 has run")
+        generator = keras.models.load_model(path, compile=False, safe_mode=True)
+        if len(generator.inputs) not in (1, 2) or tuple(generator.outputs[0].shape[1:]) != (28, 28, 1):
+            raise ValueError(f"{path} is not a digit generator: it should take noise (and a digit) and draw "
+                             f"(28, 28, 1) images; it takes {len(generator.inputs)} input(s) and draws "
+                             f"{tuple(generator.outputs[0].shape[1:])}")
+        return cls(generator, **kwargs)
+
     def __init__(self, generator, directions: int = 3, seed: int = 0, direction_seed: int = 1234):
         self.generator = generator
         self.conditional = sampling.is_conditional(generator)
@@ -84,19 +104,46 @@ class GeneratorExplorer:
 
     # --- what the controls compute --------------------------------------------------------
 
+    def noise_for(self, seed: int, truncation: float | None = None, offsets=None) -> np.ndarray:
+        """The noise for ``seed``, truncated at ``truncation``, moved by ``offsets`` along the directions."""
+        z = truncated_noise(seed, self.latent_dim, truncation)
+        if offsets is None or not len(self.directions):
+            return z
+        return z + np.asarray(offsets, np.float32) @ self.directions
+
     def noise(self, seed: int | None = None) -> np.ndarray:
         """The noise vector the controls describe (``seed`` overrides the seed control)."""
         c = self.controls
-        z = truncated_noise(c["seed"].value if seed is None else seed, self.latent_dim, self._truncation())
-        offsets = np.array([c[f"direction {i + 1}"].value for i in range(len(self.directions))], np.float32)
-        return z + offsets @ self.directions if len(offsets) else z
+        offsets = [c[f"direction {i + 1}"].value for i in range(len(self.directions))]
+        return self.noise_for(c["seed"].value if seed is None else seed, self._truncation(), offsets)
 
-    def generate(self, noise) -> np.ndarray:
+    def generate(self, noise, digit: int | None = None) -> np.ndarray:
+        """Images for a batch of noise; ``digit`` (conditional generators) defaults to the digit control."""
         noise = np.atleast_2d(np.asarray(noise, np.float32))
         inputs = noise
         if self.conditional:
-            inputs = [noise, np.full(len(noise), self.controls["digit"].value, np.int32)]
+            digit = self.controls["digit"].value if digit is None else digit
+            inputs = [noise, np.full(len(noise), digit, np.int32)]
         return np.clip(np.asarray(self.generator(inputs, training=False)), -1.0, 1.0)
+
+    def direction_sweep(self, offsets, seed: int | None = None, digit: int | None = None) -> np.ndarray:
+        """What each direction slider does: one row per direction, one column per offset along it.
+
+        Returns (directions x len(offsets), 28, 28, 1), row-major, for ``seed`` and ``digit`` (the
+        controls' values when None), without truncation.
+        """
+        seed = self.controls["seed"].value if seed is None else seed
+        noise = [self.noise_for(seed, None, np.eye(len(self.directions))[i] * offset)
+                 for i in range(len(self.directions)) for offset in offsets]
+        return self.generate(np.stack(noise), digit) if noise else np.zeros((0, 28, 28, 1), np.float32)
+
+    def truncation_sweep(self, truncations, seeds, digit: int | None = None) -> np.ndarray:
+        """What the truncation slider does: one row per truncation (None: none), one column per seed.
+
+        Returns (len(truncations) x len(seeds), 28, 28, 1), row-major, with no direction offsets.
+        """
+        noise = [self.noise_for(seed, truncation) for truncation in truncations for seed in seeds]
+        return self.generate(np.stack(noise), digit)
 
     def image(self) -> np.ndarray:
         """The current sample, (28, 28, 1)."""
@@ -121,11 +168,13 @@ class GeneratorExplorer:
             controls["digit"] = w.ToggleButtons(options=list(range(10)), value=0, description="digit",
                                                 style={"button_width": "32px", **style})
         controls["seed"] = w.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed", style=style)
+        # continuous_update=False: a slider redraws once, when it is let go, not at every tick of a drag.
         controls["truncation"] = w.FloatSlider(value=3.0, min=0.2, max=3.0, step=0.1, description="truncation",
-                                               readout_format=".1f", style=style)
+                                               readout_format=".1f", continuous_update=False, style=style)
         for i in range(len(self.directions)):
             controls[f"direction {i + 1}"] = w.FloatSlider(value=0.0, min=-4.0, max=4.0, step=0.25,
-                                                           description=f"direction {i + 1}", style=style)
+                                                           description=f"direction {i + 1}",
+                                                           continuous_update=False, style=style)
         controls["towards seed"] = w.BoundedIntText(value=seed + 1, min=0, max=2**31 - 1,
                                                     description="towards seed", style=style)
         return controls

@@ -94,3 +94,58 @@ def test_bad_settings_are_refused():
         widgets.GeneratorExplorer(Recorder(conditional=False), directions=7)
     with pytest.raises(ValueError, match="truncation is 0"):
         widgets.truncated_noise(0, 4, 0.0)
+
+
+def test_sliders_redraw_when_let_go_not_at_every_tick_of_a_drag(conditional):
+    sliders = [c for c in conditional.controls.values() if c.__class__.__name__ == "FloatSlider"]
+    assert len(sliders) == 1 + 2   # truncation and the two directions
+    assert all(slider.continuous_update is False for slider in sliders)
+
+
+def test_the_direction_sweep_moves_one_direction_per_row(conditional):
+    offsets = [-2.0, 0.0, 3.0]
+    sweep = conditional.direction_sweep(offsets, seed=9, digit=4)
+    assert sweep.shape == (2 * len(offsets), 28, 28, 1)
+    noise, labels = conditional.generator.seen[-1]
+    assert labels.tolist() == [4] * 6
+    start = widgets.truncated_noise(9, LATENT, None)
+    for row in range(2):
+        for column, offset in enumerate(offsets):
+            np.testing.assert_allclose(noise[row * 3 + column], start + offset * conditional.directions[row], atol=1e-5)
+    # The Recorder draws the noise's mean as a flat grey: offset 0 on each row is the seed's own image.
+    np.testing.assert_allclose(sweep[1], sweep[4])
+
+
+def test_the_truncation_sweep_bounds_each_row_by_its_truncation(conditional):
+    truncations, seeds = [0.5, 1.5, None], [0, 1, 2, 3]
+    sweep = conditional.truncation_sweep(truncations, seeds, digit=2)
+    assert sweep.shape == (len(truncations) * len(seeds), 28, 28, 1)
+    noise = conditional.generator.seen[-1][0].reshape(len(truncations), len(seeds), LATENT)
+    assert np.abs(noise[0]).max() <= 0.5 and np.abs(noise[1]).max() <= 1.5
+    np.testing.assert_allclose(noise[2, 3], widgets.truncated_noise(3, LATENT, None))
+
+
+def saved_generator(tmp_path, conditional):
+    noise = keras.Input((LATENT,))
+    inputs = [noise, keras.Input((), dtype="int32")] if conditional else noise
+    image = keras.layers.Reshape((28, 28, 1))(keras.layers.Dense(28 * 28, activation="tanh")(noise))
+    path = tmp_path / "generator.keras"
+    keras.Model(inputs, image).save(path)
+    return path
+
+
+@pytest.mark.parametrize("conditional", [True, False], ids=["conditional", "unconditional"])
+def test_the_explorer_opens_a_saved_generator_by_path(tmp_path, conditional):
+    explorer = widgets.GeneratorExplorer.open(saved_generator(tmp_path, conditional), directions=2, seed=3)
+    assert explorer.conditional is conditional and ("digit" in explorer.controls) is conditional
+    assert explorer.latent_dim == LATENT and explorer.image().shape == (28, 28, 1)
+    assert explorer.controls["seed"].value == 3
+
+
+def test_opening_a_missing_or_foreign_file_says_what_was_expected(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no saved generator at .*nothing.keras"):
+        widgets.GeneratorExplorer.open(tmp_path / "nothing.keras")
+    classifier = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    classifier.save(tmp_path / "classifier.keras")
+    with pytest.raises(ValueError, match="not a digit generator"):
+        widgets.GeneratorExplorer.open(tmp_path / "classifier.keras")
