@@ -7,6 +7,7 @@ import pytest
 from ganlib import repair
 
 LATENT = 4
+EVERY_PIXEL = np.ones((28, 28, 1), np.float32)
 
 
 def test_masks_hide_what_their_names_say():
@@ -74,3 +75,87 @@ def test_bad_search_settings_are_refused():
     with pytest.raises(ValueError, match="steps is 0"):
         repair.repair_with_generator(linear_generator(False), np.zeros((1, 28, 28, 1)), repair.make_mask("left_half"),
                                      steps=0)
+
+
+def test_bad_realism_and_label_settings_are_refused():
+    with pytest.raises(ValueError, match="realism_weight is 0.1; allowed: 0, or a positive number with a discriminator"):
+        repair.latent_search(linear_generator(True), np.zeros((1, 28, 28, 1)), realism_weight=0.1)
+    with pytest.raises(ValueError, match="labels were given but the generator is unconditional"):
+        repair.latent_search(linear_generator(False), np.zeros((1, 28, 28, 1)), labels=[3])
+
+
+def test_blur_is_a_convolution_that_continues_the_background(bundled):
+    from scipy import ndimage
+
+    psf = repair.gaussian_psf(1.5)
+    assert psf.shape == (11, 11) and psf.sum() == pytest.approx(1.0)
+    images = bundled.images[:3]
+    expected = np.stack([ndimage.convolve(image[..., 0], psf, mode="constant", cval=-1.0) for image in images])
+    np.testing.assert_allclose(np.asarray(repair.blur(images, psf))[..., 0], expected, atol=1e-5)
+    blank = -np.ones((1, 28, 28, 1), np.float32)
+    np.testing.assert_allclose(np.asarray(repair.blur(blank, psf)), blank, atol=1e-6)
+    with pytest.raises(ValueError, match="sigma is 0"):
+        repair.gaussian_psf(0)
+
+
+def test_noise_is_seeded_and_stays_in_range(bundled):
+    noisy = repair.add_noise(bundled.images[:20], 0.5, seed=3)
+    np.testing.assert_array_equal(noisy, repair.add_noise(bundled.images[:20], 0.5, seed=3))
+    assert noisy.min() >= -1 and noisy.max() <= 1
+    assert 0.3 < np.std(noisy - bundled.images[:20]) < 0.5   # 0.5, less what clipping removes
+
+
+def test_the_baselines_undo_part_of_the_damage(bundled):
+    originals = bundled.images[:30]
+    noisy = repair.add_noise(originals, 0.5, seed=0)
+    noisy_error = repair.masked_mse(noisy, originals, EVERY_PIXEL).mean()
+    assert repair.masked_mse(repair.denoise_median(noisy, 3), originals, EVERY_PIXEL).mean() < 0.6 * noisy_error
+    assert repair.masked_mse(repair.denoise_gaussian(noisy, 0.5), originals, EVERY_PIXEL).mean() < 0.8 * noisy_error
+    psf = repair.gaussian_psf(1.5)
+    blurred = np.asarray(repair.blur(originals, psf))
+    for deblurred in (repair.deblur_wiener(blurred, psf, 0.01), repair.deblur_richardson_lucy(blurred, psf, 30)):
+        assert deblurred.shape == originals.shape and deblurred.min() >= -1 and deblurred.max() <= 1
+        blurred_error = repair.masked_mse(blurred, originals, EVERY_PIXEL).mean()
+        assert repair.masked_mse(deblurred, originals, EVERY_PIXEL).mean() < 0.5 * blurred_error
+
+
+def test_the_search_sees_through_a_blur_it_is_told_about():
+    generator = linear_generator(conditional=False)
+    truth = generator.predict(np.random.default_rng(2).standard_normal((3, LATENT)).astype(np.float32), verbose=0)
+    psf = repair.gaussian_psf(1.0)
+    observed = np.asarray(repair.blur(truth, psf))
+    found = repair.latent_search(generator, observed, forward=lambda images: repair.blur(images, psf),
+                                 steps=300, restarts=2, learning_rate=0.1, prior_weight=0.0)
+    sharp_error = repair.masked_mse(found.generated, truth, EVERY_PIXEL)
+    assert sharp_error.max() < 1e-3 < repair.masked_mse(observed, truth, EVERY_PIXEL).min(), sharp_error
+
+
+class LabelCritic(keras.Model):
+    """A stand-in discriminator that finds every image real when labelled 3, and fake otherwise."""
+
+    def __init__(self):
+        image, label = keras.Input((28, 28, 1)), keras.Input((), dtype="int32")
+        scores = np.full((10, 1), -8.0, np.float32)
+        scores[3] = 8.0
+        score = keras.layers.Embedding(10, 1, embeddings_initializer=keras.initializers.Constant(scores))(label)
+        super().__init__([image, label], keras.layers.Reshape((1,))(score))
+
+
+def test_the_realism_term_can_overrule_the_best_fit():
+    generator = linear_generator(conditional=True)
+    truth_noise = np.random.default_rng(1).standard_normal((2, LATENT)).astype(np.float32)
+    originals = generator.predict([truth_noise, np.array([7, 7], np.int32)], verbose=0)
+    mask = repair.make_mask("left_half")
+    settings = dict(weights=mask, steps=100, restarts=1, learning_rate=0.1, discriminator=LabelCritic())
+    fit_only = repair.latent_search(generator, originals, **settings)
+    assert fit_only.labels.tolist() == [7, 7] and fit_only.realism is None
+    realistic = repair.latent_search(generator, originals, realism_weight=10.0, **settings)
+    assert realistic.labels.tolist() == [3, 3]
+    np.testing.assert_allclose(realistic.realism, np.log1p(np.exp(-8.0)), rtol=1e-4)   # -log sigmoid(8)
+
+
+def test_given_labels_are_the_only_digits_searched():
+    generator = linear_generator(conditional=True)
+    observed = generator.predict([np.zeros((2, LATENT), np.float32), np.array([1, 5], np.int32)], verbose=0)
+    found = repair.latent_search(generator, observed, labels=[4, 4], steps=5, restarts=3)
+    assert found.labels.tolist() == [4, 4] and found.noise.shape == (2, LATENT)
