@@ -17,7 +17,7 @@ ONLY    ?=
 # The notebooks' kernel is the venv's python: put it first on PATH for every recipe.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help course test unit check lab render clean clean-venv
+.PHONY: help course test unit check lab render site site-check clean clean-venv
 .DEFAULT_GOAL := help
 
 ## help: list the targets
@@ -67,6 +67,15 @@ lab: $(STAMP)
 ## render: re-execute the notebooks in place at PROFILE (ONLY="02 03" for some), so the committed copies show their outputs
 render: $(STAMP)
 	$(BIN)/python -m ganlib course --profile $(PROFILE) --in-place $(if $(ONLY),--only $(ONLY))
+
+## site: the committed notebooks as a static web site in build/site (no kernel, no network; open index.html)
+site: $(STAMP)
+	$(BIN)/python -m ganlib site --out build/site
+
+## site-check: build the site and check it in headless Chromium (needs Debian's chromium and the browser extra)
+site-check: $(STAMP)
+	@$(BIN)/python -c 'import playwright' 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[browser]"
+	$(BIN)/python tests/browser/check_site.py --site build/site --out build/site-check
 
 ## clean: delete what running the course made (build/, artifacts/)
 clean:

@@ -5,6 +5,7 @@
     python -m ganlib train    --recipe dcgan --steps N --artifacts-dir DIR [--batch-size B] [--seed S]
     python -m ganlib course   [--profile default] [--out build | --in-place]
     python -m ganlib check    (is this machine ready for the course? ends with READY or NOT READY)
+    python -m ganlib site     [--out build/site]   (the committed notebooks as a static web site)
 """
 
 from __future__ import annotations
@@ -86,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", type=Path, default=Path("build/sweeps"), help="where each run's artifacts go")
     commands.add_parser("check", help="a preflight for a workshop machine: versions, checksums, a few "
                                       "training steps, GPU or not; ends with READY or NOT READY")
+    site = commands.add_parser("site", help="render the committed notebooks as a static web site (no kernel)")
+    site.add_argument("--out", type=Path, default=Path("build/site"), help="the site's folder (replaced)")
+    site.add_argument("--notebooks", type=Path, default=None, help="default: the course's notebooks/")
     run = commands.add_parser("course", help="execute every notebook in order with papermill")
     run.add_argument("--profile", default="default", choices=course.PROFILE_NAMES)
     run.add_argument("--only", nargs="+", default=(), metavar="PREFIX",
@@ -129,6 +133,9 @@ def main(argv=None) -> int:
     try:
         if args.command == "course":
             return _run_course(args)
+        if args.command == "site":
+            from ganlib import site
+            return site.main(args.out, args.notebooks)
         if args.command == "check":
             from ganlib import preflight
             return 0 if preflight.run_checks() else 1
