@@ -159,3 +159,12 @@ def test_given_labels_are_the_only_digits_searched():
     observed = generator.predict([np.zeros((2, LATENT), np.float32), np.array([1, 5], np.int32)], verbose=0)
     found = repair.latent_search(generator, observed, labels=[4, 4], steps=5, restarts=3)
     assert found.labels.tolist() == [4, 4] and found.noise.shape == (2, LATENT)
+
+
+def test_the_search_leaves_tensorflow_optimizer_options_as_it_found_them():
+    import tensorflow as tf
+
+    before = tf.config.optimizer.get_experimental_options().get("remapping", True)
+    repair.latent_search(linear_generator(True), np.zeros((1, 28, 28, 1)), steps=1, restarts=1,
+                         discriminator=LabelCritic(), realism_weight=1.0)
+    assert tf.config.optimizer.get_experimental_options().get("remapping", True) == before
