@@ -509,7 +509,9 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace
 .output.error { background: #fdecea; }
 .output.image img, .w-image { max-width: 100%; height: auto; }
 .output.html pre { padding: 0 .2rem; margin: 0; }
-.output.html table, .markdown table { border-collapse: collapse; margin: .6rem 0; }
+.output.html table, .markdown table { border-collapse: collapse; margin: .6rem 0; display: block;
+                                      max-width: 100%; overflow-x: auto; }
+.markdown code { overflow-wrap: anywhere; }
 .output.html th, .output.html td, .markdown th, .markdown td { border: 1px solid var(--rule); padding: .2rem .5rem; }
 .math-display { display: block; overflow-x: auto; margin: .8rem 0; }
 math { font-family: "STIX Two Math", "Latin Modern Math", "Cambria Math", math; }

@@ -41,6 +41,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--site", type=Path, default=ROOT / "build" / "site")
     parser.add_argument("--no-build", action="store_true", help="check the site already in --site")
+    parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks",
+                        help="the notebooks to build from and to expect pages for (default: the course's)")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "site-check")
     args = parser.parse_args()
     chromium = next((c for c in CHROMIUM_CANDIDATES if Path(c).exists()), None)
@@ -55,7 +57,7 @@ def main() -> int:
     if not args.no_build:
         from ganlib import site
 
-        report = site.build_site(ROOT / "notebooks", args.site)
+        report = site.build_site(args.notebooks, args.site)
         print(site.describe(report))
     built = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -63,7 +65,7 @@ def main() -> int:
     editions = {"en": sorted(site_dir.glob("[0-9][0-9]_*.html"))}
     if (site_dir / "zh").is_dir():
         editions["zh"] = sorted((site_dir / "zh").glob("[0-9][0-9]_*.html"))
-    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    notebooks = sorted(args.notebooks.glob("[0-9][0-9]_*.ipynb"))
 
     checks: list[tuple[str, bool, str]] = []
 
