@@ -1,0 +1,327 @@
+"""The generators that ship with the course, so that nobody has to wait for a training run.
+
+Four recipes (``ganlib.recipes.RECIPES``) ship trained, each at the ``full`` profile of the notebook
+that teaches it: ``"mlp"`` (notebook 02), ``"dcgan"`` (03), ``"wgan-gp"`` (04) and ``"conditional"``
+(07), plus the conditional recipe's discriminator (notebook 08's realism term in image repair).
+``data/train_pretrained.py`` trains them all, one script, and writes for each:
+
+- ``data/pretrained/<name>.generator.npz``: the weight-averaged generator (``gan.sampler``);
+- ``data/pretrained/<name>.json``: how it was trained (notebook, profile, steps, seconds) and the
+  judge's measures on 2,000 samples of the float32 original and of the stored copy;
+- its sha256 in ``data/pretrained/SHA256SUMS`` (``sha256sum -c`` reads it too), checked before a
+  byte of the file is used, as ``ganlib.judge`` does for ``data/judge.keras``.
+
+A notebook loads one in a line::
+
+    generator = pretrained.load_generator("dcgan")                  # the shipped one
+    generator, found = pretrained.course_generator("conditional")   # notebook 07's if saved, else shipped
+    discriminator = pretrained.course_discriminator(found)          # the one that goes with it, or None
+
+Storage. A float32 ``.keras`` file of the DCGAN generator is 12.8 MB (3.2 M parameters), and every
+committed binary stays in the repository's history, so the shipped files are compact: FORMAT_NOTE.
+
+The file is a NumPy ``.npz`` (nothing pickled): the model's Keras JSON config, and its weights.
+Arrays of fewer than ``SMALL`` numbers (biases, batch-norm statistics) are stored as float32; larger
+ones (kernels, embeddings) as the chosen format, and are cast back to float32 when loaded, so the
+model a notebook gets is an ordinary float32 Keras model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+NAMES = ("mlp", "dcgan", "wgan-gp", "conditional")   # the same four as ganlib.recipes.RECIPES
+NOTEBOOK_OF = {"mlp": "02_article_gan", "dcgan": "03_dcgan", "wgan-gp": "04_wgan_gp",
+               "conditional": "07_conditional_gan"}
+DISCRIMINATORS = ("conditional",)                   # recipes whose discriminator ships too
+PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "data" / "pretrained"
+CHECKSUM_PATH = PRETRAINED_DIR / "SHA256SUMS"
+TRAIN_COMMAND = "python data/train_pretrained.py"
+
+FORMATS = ("float32", "float16", "int8", "int4")
+FORMAT = "int8"       # what ships (see the module docstring for the measurements behind it)
+SMALL = 4096          # arrays smaller than this stay float32: they cost little and hold the scales that matter
+STORAGE = {"format": FORMAT, "small_arrays_float32_below": SMALL,
+           "scales": "one float32 scale per slice along the last axis (a Dense or Conv2D layer's output "
+                     "channel), max |w| / 127; cast back to float32 when loaded"}
+
+
+class PretrainedError(RuntimeError):
+    """A shipped model that is missing, fails its checksum, or does not fit where it is used."""
+
+
+def _check_name(name: str, allowed=NAMES) -> None:
+    if name not in allowed:
+        raise ValueError(f"no shipped model named {name!r}; allowed: " + ", ".join(repr(n) for n in allowed))
+
+
+def generator_path(name: str) -> Path:
+    _check_name(name)
+    return PRETRAINED_DIR / f"{name}.generator.npz"
+
+
+def discriminator_path(name: str = "conditional") -> Path:
+    _check_name(name, DISCRIMINATORS)
+    return PRETRAINED_DIR / f"{name}.discriminator.npz"
+
+
+def record_path(name: str) -> Path:
+    _check_name(name)
+    return PRETRAINED_DIR / f"{name}.json"
+
+
+def record(name: str) -> dict:
+    """How the shipped ``name`` was trained and what the judge measured (its JSON record)."""
+    path = record_path(name)
+    if not path.is_file():
+        raise PretrainedError(f"the record of the shipped {name} model is not at {_shown(path)}: "
+                              f"restore it with `git checkout data/`, or retrain with `{TRAIN_COMMAND} --only {name}`")
+    return json.loads(path.read_text())
+
+
+def load_generator(name: str):
+    """The shipped generator ``name`` as a float32 Keras model (its checksum is checked first)."""
+    return _load_verified(generator_path(name), name, "generator")
+
+
+def load_discriminator(name: str = "conditional"):
+    """The shipped discriminator of ``name`` (only "conditional" ships one): inputs [image, label], a logit."""
+    return _load_verified(discriminator_path(name), name, "discriminator")
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where :func:`course_generator` found its generator. Prints as its one-line description."""
+
+    recipe: str
+    path: Path      # relative to the working directory where possible (no machine's absolute path in outputs)
+    source: str     # "notebook 07" (what that notebook saved), "shipped", or "given" (a path passed in)
+    record: dict    # the metrics.json beside a saved generator, or the shipped model's JSON record; {} if none
+    line: str       # one line: which file, how it was trained, what the judge measured
+
+    def __str__(self):
+        return self.line
+
+
+def course_generator(recipe: str, path=None, saved=None, verbose: bool = True):
+    """The generator to use for ``recipe``: a given file, else the one its notebook saved, else the shipped one.
+
+    ``path``: a ``.keras`` generator to load (it must exist). Without it, ``saved`` (default: the
+    recipe's notebook's ``artifacts/<notebook>/generator.keras``) is used when that file exists, and
+    the shipped generator otherwise, so a notebook runs on a fresh clone with nothing trained.
+    Returns ``(generator, found)``; ``found`` (:class:`Found`) prints as one line saying which it is,
+    and ``verbose`` prints that line. A generator of the wrong kind (unconditional where
+    ``"conditional"`` is asked for, or the reverse) is refused rather than used.
+    """
+    _check_name(recipe)
+    notebook = NOTEBOOK_OF[recipe]
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no generator at {path} (the path given); pass an existing .keras file, "
+                                    f"or None for notebook {notebook[:2]}'s or the shipped one")
+        found = _found_saved(recipe, path, "given")
+    else:
+        if saved is None:
+            from ganlib import course
+
+            saved = course.default_artifacts_dir(notebook) / "generator.keras"
+        saved = Path(saved)
+        found = _found_saved(recipe, saved, f"notebook {notebook[:2]}") if saved.is_file() else None
+    if found is None:
+        generator = load_generator(recipe)
+        found = Found(recipe, _relative(generator_path(recipe)), "shipped", record(recipe), describe(recipe))
+    else:
+        generator = _load_keras(found.path, recipe)
+    if verbose:
+        print(found.line)
+    return generator, found
+
+
+def course_discriminator(found: Found):
+    """The discriminator that goes with ``found``'s generator, or None where there is none.
+
+    For the shipped generator, the shipped discriminator (only the conditional recipe ships one);
+    for a saved one, ``discriminator.keras`` beside it, if the notebook saved one.
+    """
+    if found.source == "shipped":
+        return load_discriminator(found.recipe) if found.recipe in DISCRIMINATORS else None
+    beside = Path(found.path).parent / "discriminator.keras"
+    if not beside.is_file():
+        return None
+    import keras
+
+    return keras.models.load_model(beside, compile=False, safe_mode=True)
+
+
+def describe(name: str) -> str:
+    """One line: which shipped model, how it was trained, and how the judge scored it."""
+    r = record(name)
+    measures = r.get("judge_shipped", {})
+    scores = f"recognized {measures['recognized_share']:.3f}" if "recognized_share" in measures else ""
+    if "label_agreement" in measures:
+        scores += f", agreement with the requested digit {measures['label_agreement']:.3f}"
+    return (f"the shipped {name} generator {_relative(generator_path(name))} (notebook {r['notebook'][:2]}'s "
+            f"{r['profile']} profile, {r['steps']:,} steps" + (f"; judge: {scores}" if scores else "") + ")")
+
+
+def verify(path) -> None:
+    """Raise :class:`PretrainedError` unless ``path`` exists and matches its entry in SHA256SUMS."""
+    path = Path(path)
+    name = path.name.split(".")[0]
+    restore = f"restore it with `git checkout data/`, or retrain it with `{TRAIN_COMMAND} --only {name}`"
+    if not path.is_file():
+        raise PretrainedError(f"the shipped model file {_shown(path)} is missing: {restore}")
+    expected = _checksums().get(path.name)
+    if expected is None:
+        raise PretrainedError(f"{_shown(path)} has no entry in {_shown(CHECKSUM_PATH)}: {restore}")
+    if sha256_of(path) != expected:
+        raise PretrainedError(f"{_shown(path)} fails its checksum ({CHECKSUM_PATH.name}): the file is damaged "
+                              f"or was replaced; {restore}")
+
+
+def sha256_of(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def write_checksums() -> Path:
+    """Rewrite SHA256SUMS for every shipped model file (the training script calls this)."""
+    lines = [f"{sha256_of(path)}  {path.name}\n" for path in sorted(PRETRAINED_DIR.glob("*.npz"))]
+    CHECKSUM_PATH.write_text("".join(lines))
+    return CHECKSUM_PATH
+
+
+# -- the compact file format ----------------------------------------------------------------------
+
+def save_compact(model, path, format: str = FORMAT) -> Path:
+    """Write ``model`` (config and weights) to ``path`` as an ``.npz``, large arrays in ``format``."""
+    if format not in FORMATS:
+        raise ValueError(f"format is {format!r}; allowed: " + ", ".join(repr(f) for f in FORMATS))
+    path = Path(path)
+    arrays = {"config": np.array(model.to_json()), "format": np.array(format)}
+    for i, weight in enumerate(model.get_weights()):
+        arrays.update(_encode(f"w{i}", np.asarray(weight, np.float32), format))
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(buffer.getvalue())
+    partial.replace(path)   # a crash mid-write leaves the previous file as it was
+    return path
+
+
+def read_compact(path):
+    """The Keras model stored at ``path`` by :func:`save_compact`, weights in float32 (no checksum check)."""
+    import keras
+
+    with np.load(path, allow_pickle=False) as stored:
+        model = keras.models.model_from_json(str(stored["config"]))
+        weights = [_decode(stored, f"w{i}", tuple(w.shape)) for i, w in enumerate(model.weights)]
+    model.set_weights(weights)
+    return model
+
+
+def _encode(key: str, weight: np.ndarray, format: str) -> dict:
+    if format == "float32" or weight.size < SMALL:
+        return {key: weight}
+    if format == "float16":
+        return {key + ".f16": weight.astype(np.float16)}
+    levels = 127 if format == "int8" else 7
+    flat = weight.reshape(-1, weight.shape[-1])
+    scale = np.abs(flat).max(axis=0) / levels
+    scale[scale == 0] = 1.0   # an all-zero channel stays zero
+    q = np.clip(np.rint(flat / scale), -levels, levels).astype(np.int8)
+    if format == "int4":   # two signed 4-bit numbers per byte
+        q = (q.ravel() & 0x0F).astype(np.uint8)
+        q = np.concatenate([q, np.zeros(len(q) % 2, np.uint8)])
+        q = q[0::2] | (q[1::2] << 4)
+    return {key + "." + format: q, key + ".scale": scale.astype(np.float32)}
+
+
+def _decode(stored, key: str, shape: tuple) -> np.ndarray:
+    if key in stored:
+        return stored[key]
+    if key + ".f16" in stored:
+        return stored[key + ".f16"].astype(np.float32)
+    scale = stored[key + ".scale"]
+    if key + ".int8" in stored:
+        q = stored[key + ".int8"].astype(np.float32)
+    else:
+        packed = stored[key + ".int4"]
+        nibbles = np.stack([packed & 0x0F, packed >> 4], axis=1).ravel()[:int(np.prod(shape))]
+        q = np.where(nibbles > 7, nibbles.astype(np.int16) - 16, nibbles).astype(np.float32)
+    return (q.reshape(-1, shape[-1]) * scale).reshape(shape)
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+def _found_saved(recipe: str, path: Path, source: str) -> Found:
+    try:
+        saved = json.loads((path.parent / "metrics.json").read_text())
+    except (OSError, ValueError):
+        saved = {}
+    saved = saved if isinstance(saved, dict) else {}
+    steps, measures = saved.get("steps"), saved.get("metrics") or {}
+    trained = [f"{saved['profile']} profile" if saved.get("profile") else "",
+               f"{steps:,} steps" if isinstance(steps, int) else ""]
+    scores = [f"{label} {measures[key]:.3f}" for key, label in
+              (("recognized_share", "recognized"), ("label_agreement", "agreement with the requested digit"))
+              if isinstance(measures.get(key), (int, float))]
+    details = ", ".join(t for t in trained if t) + (f"; judge: {', '.join(scores)}" if scores else "")
+    who = f"notebook {source[-2:]}'s" if source.startswith("notebook") else "the given"
+    return Found(recipe, path, source, saved, f"{who} generator {path}" + (f" ({details})" if details else ""))
+
+
+def _load_keras(path: Path, recipe: str):
+    import keras
+
+    from ganlib import sampling
+
+    generator = keras.models.load_model(path, compile=False, safe_mode=True)
+    wanted = recipe == "conditional"
+    if sampling.is_conditional(generator) != wanted:
+        kind = ("a conditional generator (inputs: noise, digit)" if wanted
+                else "an unconditional generator (input: noise)")
+        raise PretrainedError(f"{path} is not {kind}, as the {recipe!r} recipe needs: pass another file, "
+                              "or move this one away to use the shipped generator")
+    return generator
+
+
+def _load_verified(path: Path, name: str, role: str):
+    verify(path)
+    try:
+        return read_compact(path)
+    except Exception as error:   # a file that passes its checksum but does not load: a version mismatch
+        raise PretrainedError(f"the shipped {name} {role} at {_shown(path)} passes its checksum but does not "
+                              f"load ({type(error).__name__}: {error}); retrain it with "
+                              f"`{TRAIN_COMMAND} --only {name}`") from error
+
+
+def _checksums() -> dict[str, str]:
+    if not CHECKSUM_PATH.is_file():
+        return {}
+    entries = (line.split() for line in CHECKSUM_PATH.read_text().splitlines() if line.strip())
+    return {file_name.lstrip("*"): digest for digest, file_name in entries}
+
+
+def _relative(path: Path) -> Path:
+    """``path`` relative to the working directory, as ``course.default_artifacts_dir`` gives paths."""
+    try:
+        return Path(os.path.relpath(path))
+    except ValueError:   # another drive (Windows)
+        return Path(path)
+
+
+def _shown(path: Path) -> str:
+    """A shipped file's path relative to the course's folder (no machine's absolute path in outputs)."""
+    try:
+        return str(Path(path).resolve().relative_to(PRETRAINED_DIR.parents[1]))
+    except ValueError:
+        return str(path)
