@@ -123,6 +123,15 @@ def test_pages_need_no_script_and_nothing_from_outside(built):
     assert built.seconds < 60
 
 
+def test_where_a_notebook_shows_a_widget_its_page_says_it_needs_a_kernel(built):
+    for path in NOTEBOOKS:
+        widgets = sum(site.WIDGET_VIEW in o.get("data", {}) for c in nbformat.read(path, 4).cells
+                      for o in c.get("outputs", []))
+        page = (built.out / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert page.count('<div class="widget">') == widgets, path.name
+        assert page.count("it needs a running Python kernel") == widgets, path.name
+
+
 def test_tex_to_mathml():
     assert "<mfrac>" in site.tex_to_mathml(r"\frac{p_\text{data}}{p_\text{data} + p_g}", display=True)
     assert 'display="inline"' in site.tex_to_mathml("x^2", display=False)

@@ -1,7 +1,7 @@
 """Check the static site in headless Chromium: every page is there, its figures load, its math is
 drawn as math, and the navigation works, all without a network.
 
-    sudo apt-get install chromium          # Debian's Chromium (once)
+    sudo apt-get install chromium          # Debian's Chromium (once; fonts-wqy-zenhei too for Chinese pages)
     .venv/bin/pip install -e '.[browser]'  # Playwright's Python client (no browser download)
     .venv/bin/python tests/browser/check_site.py [--site build/site] [--no-build]   (or: make site-check)
 
