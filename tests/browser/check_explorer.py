@@ -3,13 +3,16 @@
     sudo apt-get install chromium          # Debian's Chromium (once)
     .venv/bin/pip install -e '.[browser]'  # Playwright's Python client (no browser download)
     .venv/bin/python tests/browser/check_explorer.py [--model artifacts/07_conditional_gan/generator.keras]
+    .venv/bin/python tests/browser/check_explorer.py --model shipped     # the course's shipped generator
 
 Starts JupyterLab on a free local port in a scratch folder holding one notebook that shows
 ``widgets.GeneratorExplorer``, opens it in Chromium, runs all cells, then clicks the digit 7 and
 moves the seed, and checks that the picture changes each time and that the widget's status line
-answers the truncation slider. Screenshots go to --out (default build/browser-check/). Without
---model it uses a small untrained conditional generator: the check is about the widget, not the
-digits. Not part of ``make test``: it needs Chromium, which the course does not require.
+answers the truncation slider (the sliders redraw when let go: ``continuous_update=False``).
+Screenshots go to --out (default build/browser-check/). ``--model`` opens a saved generator by its
+path with ``GeneratorExplorer.open``, as notebook 07 does (``shipped``: the course's shipped
+conditional generator). Without it, a small untrained conditional generator: the check is about the
+widget, not the digits. Not part of ``make test``: it needs Chromium, which the course does not require.
 """
 
 from __future__ import annotations
@@ -29,14 +32,15 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
 
-def notebook_source(model: Path | None) -> str:
+def notebook_source(model: str | None) -> str:
     if model is None:
-        load = ("from ganlib import models\n"
-                "generator = models.build_conditional_generator(latent_dim=100, width=8)\n")
-    else:
-        load = f"import keras\ngenerator = keras.models.load_model({str(model.resolve())!r}, compile=False)\n"
-    return "import ganlib\nfrom ganlib import widgets\n" + load + \
-        "explorer = widgets.GeneratorExplorer(generator, directions=3, seed=0)\nexplorer"
+        return ("import ganlib\nfrom ganlib import models, widgets\n"
+                "generator = models.build_conditional_generator(latent_dim=100, width=8)\n"
+                "explorer = widgets.GeneratorExplorer(generator, directions=3, seed=0)\nexplorer")
+    path = ("pretrained.generator_path('conditional')" if model == "shipped"
+            else repr(str(Path(model).resolve())))
+    return ("import ganlib\nfrom ganlib import pretrained, widgets\n"
+            f"explorer = widgets.GeneratorExplorer.open({path}, directions=3, seed=0)\nexplorer")
 
 
 def free_port() -> int:
@@ -60,7 +64,8 @@ def wait_for_server(url: str, seconds: float = 60) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", type=Path, default=None, help="a conditional generator.keras to explore")
+    parser.add_argument("--model", default=None,
+                        help="a saved conditional generator (.keras, or a shipped .npz) to explore, or 'shipped'")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "browser-check")
     args = parser.parse_args()
     chromium = next((c for c in CHROMIUM_CANDIDATES if Path(c).exists()), None)
