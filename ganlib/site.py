@@ -173,7 +173,8 @@ class PageRenderer(mistune.HTMLRenderer):
             n += 1
             anchor = f"{base}-{n}"
         self.used_anchors.add(anchor)
-        self.sections.append(Section(level, anchor, text))
+        # The table of contents links to the heading, so a link inside it would nest: keep its text.
+        self.sections.append(Section(level, anchor, re.sub(r"</?a\b[^>]*>", "", text)))
         return (f'<h{level} id="{anchor}">{text}'
                 f'<a class="anchor" href="#{anchor}" aria-hidden="true">#</a></h{level}>\n')
 
