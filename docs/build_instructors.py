@@ -171,7 +171,13 @@ def _value(array: np.ndarray) -> str:
 
 
 def _arguments(case) -> str:
-    return "(" + ", ".join(_value(np.asarray(a)) if not np.isscalar(a) else f"{a:g}" for a in case) + ")"
+    def one(argument):
+        if isinstance(argument, (str, bool)) or argument is None:
+            return repr(argument)
+        if isinstance(argument, (int, float, np.number)):
+            return f"{argument:g}"
+        return _value(np.asarray(argument))
+    return "(" + ", ".join(one(a) for a in case) + ")"
 
 
 def written_answers(number: str, answers_dir: Path = ANSWERS) -> dict[int, str]:
