@@ -176,6 +176,9 @@ def _arguments(case) -> str:
             return repr(argument)
         if isinstance(argument, (int, float, np.number)):
             return f"{argument:g}"
+        if isinstance(argument, (list, tuple)) and argument and not np.asarray(argument).dtype.kind in "biuf":
+            # Records (dicts) and the like: the first in full, then how many more.
+            return f"[{argument[0]!r}, … {len(argument) - 1} more]" if len(repr(argument)) > 80 else repr(argument)
         return _value(np.asarray(argument))
     return "(" + ", ".join(one(a) for a in case) + ")"
 
