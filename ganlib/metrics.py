@@ -15,21 +15,55 @@ from ganlib import judge, sampling
 CONFIDENT = 0.9  # a sample is "recognized" when the judge gives one digit at least this probability
 
 
+def recognized(probabilities, threshold: float = CONFIDENT) -> np.ndarray:
+    """Which samples the judge recognizes as a digit: its most likely digit has probability >= ``threshold``.
+
+    The judge was trained to answer "uniform over the ten digits" for images that are not digits, so
+    the most likely class of an unrecognized sample says nothing (it is whichever class the judge's
+    bias favours). Every count of digits below therefore uses recognized samples only.
+    """
+    return np.max(np.asarray(probabilities), axis=1) >= threshold
+
+
 def recognized_share(probabilities, threshold: float = CONFIDENT) -> float:
     """The share of samples whose most likely digit has probability >= ``threshold``."""
-    return float(np.mean(np.max(probabilities, axis=1) >= threshold))
+    return float(np.mean(recognized(probabilities, threshold)))
 
 
-def class_histogram(probabilities) -> np.ndarray:
-    """How many samples the judge assigns to each digit (its most likely class)."""
-    return np.bincount(np.argmax(probabilities, axis=1), minlength=10)
+def unrecognized_share(probabilities, threshold: float = CONFIDENT) -> float:
+    """The share of samples the judge does not recognize as any digit ("not a digit"): 1 - recognized share."""
+    return 1.0 - recognized_share(probabilities, threshold)
 
 
-def digits_covered(probabilities, min_share: float = 0.01) -> int:
-    """How many digits receive at least ``min_share`` of the samples: 10 is full coverage,
-    fewer is mode collapse."""
-    histogram = class_histogram(probabilities)
-    return int(np.sum(histogram >= min_share * len(probabilities)))
+def class_histogram(probabilities, threshold: float = CONFIDENT) -> np.ndarray:
+    """How many *recognized* samples the judge assigns to each digit (10 counts).
+
+    The counts sum to the number of recognized samples; the rest are "not a digit" (see
+    :func:`unrecognized_share`). ``threshold=0`` counts every sample by its most likely class.
+    """
+    probabilities = np.asarray(probabilities)
+    return np.bincount(np.argmax(probabilities[recognized(probabilities, threshold)], axis=1), minlength=10)
+
+
+def digits_covered(probabilities, min_share: float = 0.01, threshold: float = CONFIDENT) -> int:
+    """How many digits the generator draws when it draws a digit at all: the digits that receive at
+    least ``min_share`` of the *recognized* samples (0 when none is recognized).
+
+    Read it beside :func:`recognized_share`, which says how often it draws a digit. An undertrained
+    generator draws few recognizable digits but of every kind (low recognized share, 10 covered); a
+    collapsed one draws recognizable digits of few kinds (few covered, whatever its recognized share).
+    """
+    histogram = class_histogram(probabilities, threshold)
+    return int(np.sum(histogram >= max(min_share * histogram.sum(), 1)))
+
+
+def most_common_digit(probabilities, threshold: float = CONFIDENT) -> tuple[int | None, float]:
+    """(the digit the judge recognizes most often, its share of the recognized samples);
+    (None, 0.0) when no sample is recognized."""
+    histogram = class_histogram(probabilities, threshold)
+    if histogram.sum() == 0:
+        return None, 0.0
+    return int(np.argmax(histogram)), float(histogram.max() / histogram.sum())
 
 
 def classifier_score(probabilities, eps: float = 1e-12) -> float:
@@ -145,16 +179,37 @@ class Reference:
         self.copy_threshold = copy_threshold(train_images, held_out_images)
 
 
-def label_agreement(probabilities, labels) -> float:
-    """Share of images the judge calls the digit they were asked to be (its most likely class)."""
-    return float(np.mean(np.argmax(probabilities, axis=1) == np.asarray(labels)))
+def label_agreement(probabilities, labels, threshold: float = CONFIDENT) -> float:
+    """Share of images the judge recognizes as the digit they were asked to be.
+
+    An image agrees when the judge's most likely digit is the requested one *and* it is recognized
+    (probability >= ``threshold``): an image that is not a digit does not agree with any request, even
+    when the judge's uninformed guess happens to fall on the requested digit. ``threshold=0`` counts
+    the most likely class alone, recognized or not.
+    """
+    return float(np.mean(_agrees(probabilities, labels, threshold)))
 
 
-def agreement_per_digit(probabilities, labels, num_classes: int = 10) -> list[float]:
+def agreement_among_recognized(probabilities, labels, threshold: float = CONFIDENT) -> float:
+    """Of the images the judge recognizes as some digit, the share that is the digit requested
+    (NaN when none is recognized). With :func:`label_agreement` it separates "draws the wrong digit"
+    from "draws no digit"."""
+    mask = recognized(probabilities, threshold)
+    return float(np.mean(_agrees(probabilities, labels, threshold)[mask])) if mask.any() else float("nan")
+
+
+def agreement_per_digit(probabilities, labels, num_classes: int = 10, threshold: float = CONFIDENT) -> list[float]:
     """:func:`label_agreement` for each requested digit separately (NaN where none was asked for)."""
-    predicted, labels = np.argmax(probabilities, axis=1), np.asarray(labels)
-    return [float(np.mean(predicted[labels == digit] == digit)) if np.any(labels == digit) else float("nan")
+    agrees, labels = _agrees(probabilities, labels, threshold), np.asarray(labels)
+    return [float(np.mean(agrees[labels == digit])) if np.any(labels == digit) else float("nan")
             for digit in range(num_classes)]
+
+
+def _agrees(probabilities, labels, threshold: float) -> np.ndarray:
+    probabilities, labels = np.asarray(probabilities), np.asarray(labels)
+    if len(labels) != len(probabilities):
+        raise ValueError(f"{len(labels)} labels for {len(probabilities)} images: give one requested digit per image")
+    return (np.argmax(probabilities, axis=1) == labels) & recognized(probabilities, threshold)
 
 
 def evaluate_images(images, reference: Reference, labels=None) -> dict:
@@ -172,11 +227,15 @@ def evaluate_images(images, reference: Reference, labels=None) -> dict:
     chunks = [features[i:i + reference.half_size]
               for i in range(0, len(features) - reference.half_size + 1, reference.half_size)]
     frechet = float(np.mean([frechet_distance(chunk, reference.features_a) for chunk in chunks]))
+    top_digit, top_share = most_common_digit(probabilities)
     return {
         "samples": len(images),
         "recognized_share": recognized_share(probabilities),
+        "unrecognized_share": unrecognized_share(probabilities),
         "digits_covered": digits_covered(probabilities),
         "class_histogram": class_histogram(probabilities).tolist(),
+        "most_common_digit": top_digit,
+        "most_common_share": top_share,
         "classifier_score": classifier_score(probabilities),
         "frechet_distance": frechet,
         "frechet_sample_size": reference.half_size,
@@ -184,8 +243,10 @@ def evaluate_images(images, reference: Reference, labels=None) -> dict:
         "frechet_ratio": frechet / reference.real_frechet,
         **manifold_scores(reference.features_a, features[:reference.half_size]),
         "memorized_share": memorized_share(images, reference.train_images, reference.copy_threshold),
-        **({} if labels is None else {"label_agreement": label_agreement(probabilities, labels),
-                                      "agreement_per_digit": agreement_per_digit(probabilities, labels)}),
+        **({} if labels is None else {
+            "label_agreement": label_agreement(probabilities, labels),
+            "agreement_among_recognized": agreement_among_recognized(probabilities, labels),
+            "agreement_per_digit": agreement_per_digit(probabilities, labels)}),
     }
 
 

@@ -66,6 +66,10 @@ def test_uniform_noise_scores_low(reference):
     noise = np.random.default_rng(0).uniform(-1, 1, (1000, 28, 28, 1))
     scores = evaluate(noise, reference)
     assert scores["recognized_share"] < 0.05
+    # "Not a digit" is an outcome of its own: no class counts, no digit covered, no most common digit.
+    assert scores["unrecognized_share"] == 1.0
+    assert scores["digits_covered"] == 0 and sum(scores["class_histogram"]) == 0
+    assert scores["most_common_digit"] is None and scores["most_common_share"] == 0.0
     assert scores["classifier_score"] < 1.5
     assert scores["frechet_ratio"] > 10
     assert scores["recall"] < 0.05 and scores["coverage"] < 0.05 and scores["density"] < 0.5
@@ -89,6 +93,50 @@ def test_training_images_fed_back_are_flagged_as_memorized(split, reference):
     # A training image with a little noise added is still a near-copy.
     noisy = np.clip(train.images[:200] + np.random.default_rng(0).normal(0, 0.02, (200, 28, 28, 1)), -1, 1)
     assert metrics.memorized_share(noisy, train.images, reference.copy_threshold) > 0.9
+
+
+def test_classes_are_counted_over_recognized_samples_only():
+    confident = np.eye(10)[[3, 3, 3, 7]] * 0.91 + 0.01   # recognized: 3, 3, 3, 7
+    unsure = np.full((6, 10), 0.1)
+    unsure[:, 8] = 0.19                                  # an uninformed guess that favours 8
+    unsure /= unsure.sum(1, keepdims=True)
+    probabilities = np.concatenate([confident, unsure])
+    assert metrics.recognized(probabilities).tolist() == [True] * 4 + [False] * 6
+    assert metrics.unrecognized_share(probabilities) == pytest.approx(0.6)
+    histogram = metrics.class_histogram(probabilities)
+    assert histogram[3] == 3 and histogram[7] == 1 and histogram[8] == 0 and histogram.sum() == 4
+    assert metrics.class_histogram(probabilities, threshold=0.0)[8] == 6   # the argmax-only count
+    assert metrics.most_common_digit(probabilities) == (3, 0.75)
+    assert metrics.most_common_digit(unsure) == (None, 0.0)
+    # Coverage is a share of the recognized samples: 7 has 1 of 4, enough at 20%, not at 30%.
+    assert metrics.digits_covered(probabilities) == 2
+    assert metrics.digits_covered(probabilities, min_share=0.3) == 1
+    assert metrics.digits_covered(unsure) == 0
+
+
+def test_an_undertrained_generator_and_a_collapsed_one_read_differently():
+    every_digit = np.eye(10)[np.arange(50) % 10]      # 5% of 1,000 recognized, every digit among them
+    undertrained = np.concatenate([every_digit, np.full((950, 10), 0.1)])
+    collapsed = np.eye(10)[np.full(1000, 4)]           # every sample a recognizable 4
+    assert metrics.recognized_share(undertrained) == pytest.approx(0.05)
+    assert metrics.digits_covered(undertrained) == 10
+    assert metrics.recognized_share(collapsed) == 1.0 and metrics.digits_covered(collapsed) == 1
+
+
+def test_unrecognized_images_never_agree_with_the_requested_digit():
+    guess = np.full((4, 10), 0.1)
+    guess[:, 8] = 0.19
+    guess /= guess.sum(1, keepdims=True)                  # not a digit, the judge's guess is 8
+    probabilities = np.concatenate([np.eye(10)[[8, 8, 2, 5]], guess])
+    requested = [8, 8, 8, 5, 8, 8, 8, 8]
+    assert metrics.label_agreement(probabilities, requested) == pytest.approx(3 / 8)
+    assert metrics.label_agreement(probabilities, requested, threshold=0.0) == pytest.approx(7 / 8)
+    assert metrics.agreement_among_recognized(probabilities, requested) == pytest.approx(3 / 4)
+    assert np.isnan(metrics.agreement_among_recognized(guess, [8] * 4))
+    per_digit = metrics.agreement_per_digit(probabilities, requested)
+    assert per_digit[8] == pytest.approx(2 / 7) and per_digit[5] == 1.0 and np.isnan(per_digit[0])
+    with pytest.raises(ValueError, match="3 labels for 8 images"):
+        metrics.label_agreement(probabilities, [8, 8, 8])
 
 
 def test_trace_of_matrix_square_root_against_known_values():
