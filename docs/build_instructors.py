@@ -196,7 +196,9 @@ def written_answers(number: str, answers_dir: Path = ANSWERS) -> dict[int, str]:
             answers[current] = []
         elif current is not None:
             answers[current].append(line)
-    return {n: "\n".join(lines).strip() for n, lines in answers.items() if "\n".join(lines).strip()}
+    # Only blank lines are trimmed: an answer may open with an indented code block.
+    texts = {n: "\n".join(line.rstrip() for line in lines).strip("\n") for n, lines in answers.items()}
+    return {n: text for n, text in texts.items() if text.strip()}
 
 
 def answers_section(notebooks: list[Path], answers_dir: Path = ANSWERS, draft: bool = False) -> str:

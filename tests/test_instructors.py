@@ -70,7 +70,8 @@ def course(tmp_path):
                             "## Appendix\n\n1. not an exercise"), notebooks / "01_next.ipynb")
     answers = tmp_path / "answers"
     answers.mkdir()
-    (answers / "00.md").write_text("# 00\n\n## Exercise 1\n\nThe midpoint is shorter.\n\n## 3.\n\nIt improves.\n")
+    (answers / "00.md").write_text("# 00\n\n## Exercise 1\n\nThe midpoint is shorter.\n\n## 3.\n"
+                                   "    longer = train(steps=2 * steps)\nIt improves.\n")
     template = tmp_path / "guide.in.md"
     template.write_text("# Guide\n\n{{time_table}}\n\nGive {{exercises 00}}.\n\n{{answers}}\n")
     return notebooks, answers, template
@@ -129,7 +130,8 @@ def test_open_exercises_need_written_answers_unless_drafting(course):
         guide.build_guide(notebooks, answers_dir=answers, template=template, results_dir=answers)
     draft = guide.build_guide(notebooks, answers_dir=answers, template=template, results_dir=answers, draft=True)
     assert draft.count("Answer pending") == 2
-    assert "Discussion:\n\nThe midpoint is shorter." in draft and "Answer:\n\nIt improves." in draft
+    assert "Discussion:\n\nThe midpoint is shorter." in draft
+    assert "Answer:\n\n    longer = train(steps=2 * steps)\nIt improves." in draft   # the code block keeps its indent
     assert "def reference_lerp(" in draft and "def penalty_from_norms(" in draft
     assert "Give 1 (`lerp`, checked), 2 (`penalty_from_norms`, checked); open: 3, 4." in draft
     assert "No timings are recorded yet" in draft
