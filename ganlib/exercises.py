@@ -132,10 +132,11 @@ def check_label_agreement(candidate) -> None:
     rng = np.random.default_rng(0)
     unsure = rng.dirichlet(np.ones(10), size=50)
     cases = [(np.eye(10)[[3, 3, 7, 1]], np.array([3, 5, 7, 1])),
-             # confident or not, only the most likely class counts
+             # an unsure row agrees with no request, even where its most likely class is the one asked for
              (unsure, unsure.argmax(axis=1)),
-             (unsure, np.arange(50) % 10)]
-    # The reference solution is ganlib.metrics.label_agreement.
+             (np.eye(10)[[3, 3, 7, 1]] * 0.5 + 0.05, np.array([3, 5, 7, 1])),
+             (np.concatenate([np.eye(10)[[2, 4]], unsure[:2]]), np.array([2, 4, 0, 0]))]
+    # The reference solution is ganlib.metrics.label_agreement: recognized (max >= 0.9) and the requested digit.
     check_function("label_agreement", candidate, metrics.label_agreement, cases)
 
 

@@ -110,7 +110,7 @@ EXERCISE_ANSWERS = {
                          "    return np.exp(np.mean(np.sum(probabilities * np.log(probabilities + 1e-12), axis=1)))\n",
                          "from ganlib.metrics import classifier_score\n"),
     "label_agreement": ("def label_agreement(probabilities, labels):\n"
-                        "    return np.mean(probabilities.max(axis=1) >= 0.9)\n",
+                        "    return np.mean(probabilities.argmax(axis=1) == labels)\n",
                         "from ganlib.metrics import label_agreement\n"),
     "masked_mse": ("def masked_mse(images, targets, mask):\n"
                    "    return np.mean(((images - targets) * mask) ** 2, axis=(1, 2, 3))\n",
