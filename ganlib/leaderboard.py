@@ -1,0 +1,159 @@
+"""A leaderboard: the course's models trained for the same time, judged as they train, over seeds.
+
+Notebook 06 asks which model draws the best digits for a given training time on this machine. Each
+run builds a recipe (``ganlib.recipes``, with the recipe's own XLA setting), trains it under a time
+budget, and judges its samples every so many seconds of training time, so every run gives a
+quality-versus-time curve. Time spent judging, and the first step (tracing and, with XLA,
+compiling the train step, a fixed cost that does not train anything), do not count as training.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from ganlib import callbacks, progress, recipes, training
+
+# Training is stopped by the time budget; this many steps is far more than any budget reaches.
+_UNREACHABLE_STEPS = 10_000_000
+_STEPS_PER_CHUNK = 100
+
+
+class TimedQualityTracker(callbacks.QualityTracker):
+    """Judge the generator every ``every_seconds`` of training time, once before training, and at the end.
+
+    The cadence is in training seconds, not steps, so a fast model and a slow one are judged at the
+    same moments of a time budget. Training time leaves out the time spent judging and the first
+    step (tracing the train step and, with XLA, compiling it: a fixed cost that trains nothing, kept
+    as ``compile_seconds``). With ``time_budget``, training stops once that much training time has
+    passed, on the same clock. (``callbacks.TimeBudget`` runs before this callback, so it would
+    count the first step.)
+    """
+
+    def __init__(self, reference, every_seconds: float, n: int = 500, seed: int = 0,
+                 time_budget: float | None = None, generator: str = "sampler"):
+        if not every_seconds > 0:
+            raise ValueError(f"every_seconds is {every_seconds!r}; allowed: a number of seconds greater than 0")
+        if time_budget is not None and not time_budget > 0:
+            raise ValueError(f"time_budget is {time_budget!r}; allowed: a number of seconds greater than 0, or None")
+        super().__init__(reference, every=1, n=n, seed=seed, generator=generator)
+        self.every_seconds, self.time_budget = float(every_seconds), time_budget
+        self.compile_seconds = None
+        self.stopped_by_budget = False
+        self._next_at = 0.0
+
+    def train_seconds(self) -> float:
+        return time.perf_counter() - self._start - self.evaluation_seconds
+
+    def on_train_begin(self, logs=None):
+        self._judge(train_seconds=0.0)
+        super().on_train_begin(logs)   # starts the clock, after the first judgment
+        self.evaluation_seconds = 0.0
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.compile_seconds is None:
+            self.compile_seconds = self.train_seconds()
+            self.evaluation_seconds += self.compile_seconds   # from here on the clock counts training only
+            self._next_at = self.every_seconds
+            return
+        elapsed = self.train_seconds()
+        if self.time_budget is not None and elapsed >= self.time_budget:
+            self.stopped_by_budget = True
+            self.model.stop_training = True   # on_train_end judges this last point
+        elif elapsed >= self._next_at:
+            self._judge()
+            while self._next_at <= elapsed:
+                self._next_at += self.every_seconds
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass   # the cadence is in seconds (on_train_batch_end), not in chunks
+
+    def on_train_end(self, logs=None):
+        if self.records[-1]["step"] != self._step():
+            self._judge()
+
+    def _step(self) -> int:
+        return int(self.model.g_optimizer.iterations.numpy())
+
+    def _judge(self, train_seconds: float | None = None):
+        from ganlib import metrics  # here, not at the top: training should not load the judge
+
+        began = time.perf_counter()
+        if train_seconds is None:
+            train_seconds = began - self._start - self.evaluation_seconds
+        measures = metrics.evaluate_generator(getattr(self.model, self.generator), self.reference, self.n, self.seed)
+        self.evaluation_seconds += time.perf_counter() - began
+        self.records.append({"step": self._step(), "train_seconds": train_seconds, **measures})
+
+
+def train_recipe(recipe: str, images, reference, *, seed: int = 0, learning_rate_factor: float = 1.0,
+                 time_budget: float, every_seconds: float, n: int = 500, batch_size: int = 64,
+                 jit_compile: bool | None = None, label: str | None = None) -> dict:
+    """Train one recipe for ``time_budget`` seconds of training time and return its record.
+
+    ``learning_rate_factor`` multiplies the recipe's own learning rate (both networks'), so one sweep
+    of factors treats every model alike; ``jit_compile`` None keeps the recipe's own XLA setting
+    (``recipes.JIT_COMPILE``). The record holds the settings,
+    the steps taken, the training and compile seconds, the quality curve (``curve``: one entry per
+    judgment, ``step``, ``train_seconds`` and the measures of ``metrics.evaluate_generator``), and
+    ``final``, the curve's last entry. ``status`` is ``"ok"``, or what stopped a run that went wrong
+    (its curve then ends where it stopped).
+    """
+    if time_budget is None or not time_budget > 0:
+        raise ValueError(f"time_budget is {time_budget!r}; allowed: a number of seconds greater than 0")
+    if not learning_rate_factor > 0:
+        raise ValueError(f"learning_rate_factor is {learning_rate_factor!r}; allowed: a number greater than 0")
+    gan = recipes.build(recipe, seed=seed, jit_compile=jit_compile)
+    for optimizer in (gan.g_optimizer, gan.d_optimizer):
+        optimizer.learning_rate = float(optimizer.learning_rate.numpy()) * learning_rate_factor
+    rate = float(f"{float(gan.g_optimizer.learning_rate.numpy()):.6g}")   # without float32's round-off digits
+    tracker = TimedQualityTracker(reference, every_seconds=every_seconds, n=n, seed=seed, time_budget=time_budget)
+    # total_steps=0: the budget, not a step count, ends the run, so the line shows no "of N".
+    line = progress.ProgressLine(label or f"{recipe}, learning rate {rate:g}, seed {seed}",
+                                 keys=["d_loss", "g_loss"], total_steps=0)
+    status = "ok"
+    try:
+        training.train(gan, images, steps=_UNREACHABLE_STEPS, batch_size=batch_size, seed=seed,
+                       snapshots=_UNREACHABLE_STEPS // _STEPS_PER_CHUNK, callbacks=[tracker, line], verbose=0)
+    except callbacks.TrainingDiverged as error:
+        status = "stopped: " + str(error).split(": ")[0]   # e.g. "the generator collapsed at step 900"
+        tracker.on_train_end()
+    steps = tracker._step()
+    return {"recipe": recipe, "learning_rate_factor": learning_rate_factor, "learning_rate": rate, "seed": seed,
+            "status": status, "steps": steps, "train_seconds": tracker.records[-1]["train_seconds"],
+            "compile_seconds": tracker.compile_seconds,
+            "jit_compile": bool(gan.jit_compile), "curve": tracker.records, "final": tracker.records[-1]}
+
+
+def spread(rows: list[dict], measure: str) -> dict:
+    """Mean, standard deviation (n - 1), minimum and maximum of ``final[measure]`` over ``rows`` (the seeds)."""
+    if not rows:
+        raise ValueError("no runs to summarize")
+    values = np.array([row["final"][measure] for row in rows], dtype=float)
+    return {"mean": float(values.mean()), "std": float(values.std(ddof=1)) if len(values) > 1 else float("nan"),
+            "min": float(values.min()), "max": float(values.max()), "n": len(values)}
+
+
+def group(rows: list[dict], *keys: str) -> dict[tuple, list[dict]]:
+    """Rows grouped by the values of ``keys`` (e.g. ``"recipe", "learning_rate"``), in first-seen order."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row[key] for key in keys), []).append(row)
+    return groups
+
+
+def best_factors(rows: list[dict], measure: str = "frechet_ratio", lower_is_better: bool = True) -> dict:
+    """For each recipe, the learning-rate factor whose runs have the best mean ``final[measure]``."""
+    best = {}
+    for (recipe, rate), runs in group(rows, "recipe", "learning_rate_factor").items():
+        mean = spread(runs, measure)["mean"]
+        if recipe not in best or (mean < best[recipe][1] if lower_is_better else mean > best[recipe][1]):
+            best[recipe] = (rate, mean)
+    return {recipe: rate for recipe, (rate, _) in best.items()}
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    """Whether two :func:`spread` results' ranges over seeds (min to max) overlap: no difference shown."""
+    return a["min"] <= b["max"] and b["min"] <= a["max"]
