@@ -69,14 +69,23 @@ class GeneratorExplorer:
 
     @classmethod
     def open(cls, path, **kwargs) -> "GeneratorExplorer":
-        """An explorer for a generator saved as a ``.keras`` file (a notebook's, or a shipped one)."""
-        import keras
-
+        """An explorer for a saved generator: a notebook's ``.keras`` file, or a shipped ``.npz`` one
+        (``ganlib.pretrained.generator_path(name)``; a shipped file's checksum is checked first)."""
         path = Path(path)
-        if path.suffix != ".keras" or not path.is_file():
+        if path.suffix not in (".keras", ".npz") or not path.is_file():
             raise FileNotFoundError(f"no saved generator at {path}: give the path of a .keras file, such as "
-                                    "artifacts/07_conditional_gan/generator.keras after notebook 07 has run")
-        generator = keras.models.load_model(path, compile=False, safe_mode=True)
+                                    "artifacts/07_conditional_gan/generator.keras after notebook 07 has run, "
+                                    "or of a shipped one, pretrained.generator_path('conditional')")
+        if path.suffix == ".npz":
+            from ganlib import pretrained
+
+            if path.resolve().parent == pretrained.PRETRAINED_DIR.resolve():
+                pretrained.verify(path)
+            generator = pretrained.read_compact(path)
+        else:
+            import keras
+
+            generator = keras.models.load_model(path, compile=False, safe_mode=True)
         if len(generator.inputs) not in (1, 2) or tuple(generator.outputs[0].shape[1:]) != (28, 28, 1):
             raise ValueError(f"{path} is not a digit generator: it should take noise (and a digit) and draw "
                              f"(28, 28, 1) images; it takes {len(generator.inputs)} input(s) and draws "

@@ -149,3 +149,14 @@ def test_opening_a_missing_or_foreign_file_says_what_was_expected(tmp_path):
     classifier.save(tmp_path / "classifier.keras")
     with pytest.raises(ValueError, match="not a digit generator"):
         widgets.GeneratorExplorer.open(tmp_path / "classifier.keras")
+
+
+def test_the_explorer_opens_a_generator_stored_the_shipped_way(tmp_path):
+    from ganlib import pretrained
+
+    model = keras.models.load_model(saved_generator(tmp_path, conditional=True), compile=False)
+    path = pretrained.save_compact(model, tmp_path / "conditional.generator.npz")
+    explorer = widgets.GeneratorExplorer.open(path, directions=1)
+    assert explorer.conditional and explorer.latent_dim == LATENT
+    original = model([explorer.noise()[None], np.zeros(1, np.int32)], training=False)[0]
+    np.testing.assert_allclose(explorer.image(), original, atol=0.02)   # the weights survive (int8-stored)
