@@ -165,7 +165,7 @@ class Search:
 
 def latent_search(generator, observed, *, weights=None, forward=None, labels=None, discriminator=None,
                   realism_weight: float = 0.0, steps: int = 200, restarts: int = 2, learning_rate: float = 0.05,
-                  prior_weight: float = 1e-3, seed: int = 0) -> Search:
+                  prior_weight: float = 1e-3, seed: int = 0, choose_by: str = "loss") -> Search:
     """For each image in ``observed``, the generator input whose image best explains it (module doc).
 
     ``forward`` (a differentiable function of a batch of images; None: the images themselves) is the
@@ -173,8 +173,12 @@ def latent_search(generator, observed, *, weights=None, forward=None, labels=Non
     ``labels`` (conditional generators) fixes each image's digit; None tries all ten. With a
     ``discriminator`` (two inputs for a conditional generator) and ``realism_weight`` > 0, the loss
     adds ``realism_weight`` x -log D(G(z, y), y). Each image gets ``restarts`` starting points per
-    digit tried; the candidate with the lowest loss (without the prior term) wins.
+    digit tried; the candidate with the lowest loss (without the prior term) wins, or with
+    ``choose_by="fit"`` the one that matches what is seen best (the realism term then shapes each
+    candidate but does not pick among them).
     """
+    if choose_by not in ("loss", "fit"):
+        raise ValueError(f"choose_by is {choose_by!r}; allowed: 'loss', 'fit'")
     if steps < 1 or restarts < 1:
         raise ValueError(f"steps is {steps} and restarts is {restarts}; allowed: integers >= 1")
     if realism_weight < 0 or (realism_weight > 0 and discriminator is None):
@@ -225,7 +229,7 @@ def latent_search(generator, observed, *, weights=None, forward=None, labels=Non
             step()
     generated = draw()
     data, realism = (np.asarray(value) for value in losses(generated))
-    total = (data + realism_weight * realism).reshape(len(observed), per_image)
+    total = (data + (realism_weight * realism if choose_by == "loss" else 0.0)).reshape(len(observed), per_image)
     chosen = np.arange(len(observed)) * per_image + np.argmin(total, axis=1)
     return Search(generated=np.asarray(generated)[chosen], noise=np.asarray(noise)[chosen],
                   labels=None if candidate_labels is None else candidate_labels[chosen],

@@ -152,6 +152,11 @@ def test_the_realism_term_can_overrule_the_best_fit():
     realistic = repair.latent_search(generator, originals, realism_weight=10.0, **settings)
     assert realistic.labels.tolist() == [3, 3]
     np.testing.assert_allclose(realistic.realism, np.log1p(np.exp(-8.0)), rtol=1e-4)   # -log sigmoid(8)
+    # Chosen by fit, the realism term shapes each candidate but the visible pixels pick the digit.
+    fitted = repair.latent_search(generator, originals, realism_weight=10.0, choose_by="fit", **settings)
+    assert fitted.labels.tolist() == [7, 7]
+    with pytest.raises(ValueError, match="choose_by is 'best'"):
+        repair.latent_search(generator, originals, choose_by="best", **settings)
 
 
 def test_given_labels_are_the_only_digits_searched():
