@@ -3,11 +3,13 @@
 Every notebook has one cell tagged ``parameters`` (papermill's convention) holding
 ``profile = "default"`` and the knobs a user may change. A knob left at ``None`` takes the
 profile's value. The cell after it calls :func:`configure`, which checks every value and stops
-the notebook at once, naming the bad parameter and what is allowed.
+the notebook at once, naming the bad parameter and what is allowed, and prints the profile in force
+and where it came from (the parameters cell, papermill, or ``GANLIB_PROFILE``).
 """
 
 from __future__ import annotations
 
+import ast
 import difflib
 import os
 from dataclasses import dataclass, field
@@ -41,6 +43,10 @@ def _integer(low: int | None = None, high: int | None = None) -> Rule:
     else:
         allowed = f"an integer from {low} to {high}"
     return Rule(allowed, accepts)
+
+
+# For values outside the notebooks' parameters (the command line's --n and --digit).
+integer_rule = _integer
 
 
 def _number(low_exclusive: float, high: float) -> Rule:
@@ -287,25 +293,39 @@ def resolve_profile(profile: str) -> str:
     return profile
 
 
-def configure(notebook: str, namespace: dict[str, Any]) -> Config:
-    """Validate a notebook's parameters and fill the ``None`` knobs from its profile.
+def configure(notebook: str, namespace: dict[str, Any], echo: Callable[[str], None] | None = print) -> Config:
+    """Validate a notebook's parameters, fill the ``None`` knobs from its profile, and say which profile.
 
-    ``namespace`` is the notebook's ``globals()``: its parameters are read from there, and any other
-    plain value found there (a name papermill injected with a typo, say) is reported as unknown.
-    Call it in the cell right after the ``parameters`` cell, before defining anything else.
+    ``namespace`` is the notebook's ``globals()``: its parameters are read from there. In a notebook
+    (IPython's input history ``In`` is in the namespace), the names assigned in the last run of the
+    parameters cell and in papermill's injected cell (it starts with "# Parameters") are the
+    parameters given, so a typo'd name papermill injected is an unknown parameter, while names that
+    later cells defined (03's ``snapshots = 20``) do not stop a rerun of this cell. Without that
+    history (a script, a test), every plain value in the namespace counts as a parameter given.
+
+    ``echo`` (default ``print``) gets one line naming the profile in force and where it came from;
+    the returned config keeps those words as ``config.profile_source``.
     """
     spec = notebook_spec(notebook)
+    cells = _parameter_cells(namespace)
+    given = _plain_values(namespace) if cells is None else [name for name in _assigned_names(*cells)
+                                                             if name in namespace]
     try:
-        check_names(notebook, _plain_values(namespace))
+        check_names(notebook, given)
     except ParameterError as error:
-        raise ParameterError(f"{error} (every plain value in the notebook's globals counts "
-                             "as a parameter here, a name you defined yourself above this cell too)") from None
+        where = ("every plain value in the namespace counts as a parameter here, a name you defined yourself "
+                 "too" if cells is None else "names assigned in the parameters cell or injected by papermill "
+                 "count as parameters")
+        raise ParameterError(f"{error} ({where})") from None
     missing = [name for name in spec.parameters if name not in namespace]
     if missing:
         raise ParameterError(f"notebook {notebook} lacks parameter(s) {', '.join(missing)}: "
                              "run the parameters cell first")
     profile = resolve_profile(namespace["profile"])
     values = Config(notebook=notebook, profile=profile)
+    values.profile_source = profile_source(namespace["profile"], cells)
+    if echo is not None:
+        echo(f"Profile {profile!r}, from {values.profile_source}.")
     for name in spec.parameters:
         if name == "profile":
             continue
@@ -320,8 +340,61 @@ def configure(notebook: str, namespace: dict[str, Any]) -> Config:
     return values
 
 
+def profile_source(notebook_profile: str, cells: tuple[str, list[str]] | None = None) -> str:
+    """Where the profile in force came from, in words; says when ``GANLIB_PROFILE`` overrides another value.
+
+    ``notebook_profile``: the value of ``profile`` in the notebook; ``cells``: the parameters cell and
+    papermill's injected cells as they last ran (None when unknown).
+    """
+    if cells is None:
+        set_by = "the notebook's parameters"
+    elif "profile" in _assigned_names("", cells[1]):
+        set_by = "papermill's injected parameters"
+    else:
+        set_by = "the parameters cell"
+    from_env = os.environ.get(PROFILE_ENV)
+    if from_env is None:
+        return set_by
+    if from_env == notebook_profile:
+        return f"{PROFILE_ENV} (and {set_by}, which say the same)"
+    return f"{PROFILE_ENV}, which overrides {notebook_profile!r} from {set_by}"
+
+
+# Papermill's injected cell begins with this comment (its "injected-parameters" cell).
+PAPERMILL_MARK = "# Parameters"
 # Names IPython itself puts in a notebook's globals.
 _IPYTHON_NAMES = {"In", "Out"}
+
+
+def _parameter_cells(namespace: dict[str, Any]) -> tuple[str, list[str]] | None:
+    """(the parameters cell, papermill's injected cells after it), as last run, from IPython's ``In``.
+
+    The parameters cell is the last cell run that assigns ``profile`` and is not papermill's; None
+    when there is no input history or no such cell in it.
+    """
+    history = namespace.get("In")
+    if not isinstance(history, list):
+        return None
+    sources = [source for source in history if isinstance(source, str)]
+    injected = [source.lstrip().startswith(PAPERMILL_MARK) for source in sources]
+    found = [i for i, source in enumerate(sources) if not injected[i] and "profile" in _assigned_names(source)]
+    if not found:
+        return None
+    return sources[found[-1]], [source for source, mark in zip(sources[found[-1]:], injected[found[-1]:]) if mark]
+
+
+def _assigned_names(source: str, more: list[str] = ()) -> list[str]:
+    """The names that plain top-level assignments in these cells give values to, in order."""
+    names: list[str] = []
+    for text in (source, *more):
+        try:
+            body = ast.parse(text).body
+        except SyntaxError:
+            continue
+        for node in body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+            names += [target.id for target in targets if isinstance(target, ast.Name) and target.id not in names]
+    return names
 
 
 def _plain_values(namespace: dict[str, Any]) -> list[str]:

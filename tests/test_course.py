@@ -88,3 +88,93 @@ def test_every_profile_value_is_itself_allowed():
             for parameter, value in values.items():
                 assert parameter in spec.parameters, (name, parameter)
                 course.check_parameter(parameter, value)
+
+
+# In a notebook, configure sees IPython's input history `In`: the cells as they ran, in order.
+PARAMETERS_CELL = ('profile = "default"\ndata_source = "bundled"\nseed = 0\nimages_per_class = None\n'
+                   'artifacts_dir = None\n')
+CONFIGURE_CELL = 'config = course.configure("00_setup_and_data", globals())\nconfig\n'
+
+
+def notebook_namespace(*later_cells, injected=None, **values):
+    """globals() of notebook 00 after its parameters cell, papermill's injected cell (if any), later cells."""
+    history = ["", "from ganlib import course", PARAMETERS_CELL]
+    namespace = params()
+    if injected is not None:
+        history.append("# Parameters\n" + "".join(f"{name} = {value!r}\n" for name, value in injected.items()))
+        namespace.update(injected)
+    history += [CONFIGURE_CELL, *later_cells, CONFIGURE_CELL]
+    namespace.update(values, In=history, Out={})
+    return namespace
+
+
+@pytest.mark.parametrize("environment, injected, said", [
+    (None, None, "Profile 'default', from the parameters cell."),
+    (None, {"profile": "smoke"}, "Profile 'smoke', from papermill's injected parameters."),
+    (None, {"seed": 3}, "Profile 'default', from the parameters cell."),
+    ("smoke", None, "Profile 'smoke', from GANLIB_PROFILE, which overrides 'default' from the parameters cell."),
+    ("full", {"profile": "smoke"},
+     "Profile 'full', from GANLIB_PROFILE, which overrides 'smoke' from papermill's injected parameters."),
+    ("smoke", {"profile": "smoke"},
+     "Profile 'smoke', from GANLIB_PROFILE (and papermill's injected parameters, which say the same)."),
+])
+def test_the_profile_in_force_is_printed_with_where_it_came_from(monkeypatch, capsys, environment, injected, said):
+    if environment:
+        monkeypatch.setenv(course.PROFILE_ENV, environment)
+    config = course.configure(NOTEBOOK, notebook_namespace(injected=injected))
+    assert capsys.readouterr().out.strip() == said
+    assert said == f"Profile {config.profile!r}, from {config.profile_source}."
+
+
+def test_without_a_notebook_history_the_words_say_so(capsys):
+    course.configure(NOTEBOOK, params())
+    assert capsys.readouterr().out.strip() == "Profile 'default', from the notebook's parameters."
+
+
+def test_rerunning_configure_after_later_cells_defined_their_own_names_works():
+    # Notebook 03 sets `snapshots = 20` after configure; rerunning the configure cell used to stop with
+    # "unknown parameter 'snapshots'".
+    namespace = notebook_namespace("snapshots = 20\njudge_every = max(1, snapshots // 10)",
+                                   snapshots=20, judge_every=2)
+    assert course.configure(NOTEBOOK, namespace, echo=None).seed == 0
+
+
+def test_a_typo_papermill_injected_is_still_caught_on_a_rerun():
+    namespace = notebook_namespace("snapshots = 20", injected={"image_per_class": 3}, snapshots=20)
+    with pytest.raises(ParameterError, match="unknown parameter 'image_per_class' .*did you mean 'images_per_class'"):
+        course.configure(NOTEBOOK, namespace, echo=None)
+
+
+def test_a_typo_in_an_edited_parameters_cell_is_caught():
+    namespace = notebook_namespace(sed=3)
+    namespace["In"][2] = PARAMETERS_CELL + "sed = 3\n"
+    with pytest.raises(ParameterError, match="unknown parameter 'sed' .*did you mean 'seed'.*parameters cell"):
+        course.configure(NOTEBOOK, namespace, echo=None)
+
+
+def test_only_the_last_run_of_the_parameters_cell_counts():
+    # A reader typed `sed = 3`, saw the error, fixed the cell and ran it again: `sed` still lingers in
+    # globals(), but the parameters cell no longer assigns it.
+    namespace = notebook_namespace(sed=3)
+    namespace["In"][2:2] = [PARAMETERS_CELL + "sed = 3\n", CONFIGURE_CELL]
+    assert course.configure(NOTEBOOK, namespace, echo=None).seed == 0
+
+
+@pytest.mark.slow
+def test_papermill_says_when_the_environment_overrides_its_profile(tmp_path, monkeypatch):
+    # Cheap case: papermill asks for `full`, GANLIB_PROFILE=smoke wins, so notebook 00 runs at smoke.
+    import papermill
+
+    monkeypatch.setenv(course.PROFILE_ENV, "smoke")
+    notebooks = course.project_root() / "notebooks"
+    executed = papermill.execute_notebook(
+        str(notebooks / "00_setup_and_data.ipynb"), str(tmp_path / "out.ipynb"), progress_bar=False,
+        parameters={"profile": "full", "artifacts_dir": str(tmp_path / "artifacts")}, cwd=str(notebooks))
+    said = [output.get("text", "") for cell in executed.cells if "course.configure(" in cell.source
+            for output in cell.get("outputs", [])]
+    expected = "Profile 'smoke', from GANLIB_PROFILE, which overrides 'full' from papermill's injected parameters."
+    assert expected in "".join(said)
+    from ganlib import records
+
+    record = records.load(tmp_path / "artifacts")
+    assert record.profile == "smoke" and record.profile_source == expected[len("Profile 'smoke', from "):-1]
