@@ -22,6 +22,21 @@ def evaluate(images, reference):
     return metrics.evaluate_images(np.asarray(images, np.float32), reference)
 
 
+@pytest.fixture(scope="module")
+def cases(split):
+    return metrics.known_cases(*split, n=500)
+
+
+@pytest.fixture(scope="module")
+def known(cases, reference):
+    """Every known case's measures, in the default feature space."""
+    return {name: evaluate(images, reference) for name, images in cases.items()}
+
+
+MILD = ("real + pixel noise (sd 0.3)", "real, blurred (sigma 0.5)")
+NON_DIGITS = ("uniform noise", "blank (all -1)", "flat grey (all 0)")
+
+
 def test_split_is_stratified_disjoint_and_fixed(bundled, split):
     train, held_out = split
     assert np.bincount(held_out.labels).tolist() == [100] * 10
@@ -73,6 +88,8 @@ def test_uniform_noise_scores_low(reference):
     assert scores["classifier_score"] < 1.5
     assert scores["frechet_ratio"] > 10
     assert scores["recall"] < 0.05 and scores["coverage"] < 0.05 and scores["density"] < 0.5
+    # Before the ReLU noise leaves the real digits' manifold: no longer "100% precise".
+    assert scores["precision"] < 0.05
 
 
 def test_copies_of_one_digit_cover_one_class_with_low_recall(split, reference):
@@ -93,6 +110,93 @@ def test_training_images_fed_back_are_flagged_as_memorized(split, reference):
     # A training image with a little noise added is still a near-copy.
     noisy = np.clip(train.images[:200] + np.random.default_rng(0).normal(0, 0.02, (200, 28, 28, 1)), -1, 1)
     assert metrics.memorized_share(noisy, train.images, reference.copy_threshold) > 0.9
+
+
+def test_known_cases_are_the_sets_they_are_named_after(cases, split):
+    train, held_out = split
+    assert list(cases) == ["real digits", *MILD, "real, blurred (sigma 1)", "three classes (0, 1, 7)",
+                           "one class (0)", "one digit repeated", *NON_DIGITS]
+    assert all(images.shape == (500, 28, 28, 1) and images.dtype == np.float32 for images in cases.values())
+    assert all(images.min() >= -1 and images.max() <= 1 for images in cases.values())
+    labels_of = {image.tobytes(): label for image, label in zip(train.images, train.labels)}
+    assert {labels_of[image.tobytes()] for image in cases["three classes (0, 1, 7)"]} == {0, 1, 7}
+    assert {labels_of[image.tobytes()] for image in cases["one class (0)"]} == {0}
+    # one class: all 400 training zeros are used before any is used twice
+    assert len({image.tobytes() for image in cases["one class (0)"]}) == 400
+    assert (cases["one digit repeated"] == held_out.images[0]).all()
+
+
+def test_real_digits_score_like_a_second_real_sample(known):
+    real = known["real digits"]
+    assert real["frechet_ratio"] < 1.5
+    # Two samples of the same distribution: most of each lies in the other's k-NN manifold, and
+    # density (which can exceed 1: it counts how many real balls hold each sample) is about 1.
+    assert real["precision"] > 0.75 and real["recall"] > 0.75 and real["coverage"] > 0.75
+    assert 0.7 < real["density"] < 1.3
+
+
+def test_known_cases_order_from_real_to_non_digits(known):
+    ratio = {name: scores["frechet_ratio"] for name, scores in known.items()}
+    assert all(ratio[name] < 4 for name in MILD)                              # measured 1.6 and 2.4
+    assert ratio["real digits"] < min(ratio[name] for name in MILD)
+    assert max(ratio[name] for name in MILD) < ratio["three classes (0, 1, 7)"]
+    assert ratio["three classes (0, 1, 7)"] < ratio["one class (0)"] < ratio["one digit repeated"]
+    # A set of real digits, however collapsed, stays nearer the real ones than any non-digit set.
+    assert ratio["one digit repeated"] < min(ratio[name] for name in NON_DIGITS)
+
+
+def test_failures_get_distinct_frechet_distances_far_above_real(known):
+    failures = ("uniform noise", "blank (all -1)", "one digit repeated", "one class (0)")
+    ratios = sorted(known[name]["frechet_ratio"] for name in failures)
+    assert ratios[0] > 10                       # real vs real is 1 by definition
+    # distinct: each at least 15% above the next smaller one (measured: 16, 33, 59, 75)
+    assert all(larger > 1.15 * smaller for smaller, larger in zip(ratios, ratios[1:]))
+
+
+def test_non_digits_are_neither_precise_nor_recognized(known):
+    for name in NON_DIGITS:
+        scores = known[name]
+        assert scores["precision"] < 0.05 and scores["recall"] < 0.05 and scores["density"] < 0.05
+        assert scores["unrecognized_share"] == 1.0 and scores["digits_covered"] == 0
+
+
+def test_collapse_reads_as_collapse_not_as_undertraining(known):
+    for name in ("one class (0)", "one digit repeated"):
+        scores = known[name]
+        assert scores["recognized_share"] > 0.9 and scores["digits_covered"] == 1
+        assert scores["most_common_digit"] == 0 and scores["most_common_share"] > 0.95
+        assert scores["precision"] > 0.75 and scores["recall"] < 0.2    # realistic, but no variety
+
+
+def test_different_non_digits_land_in_different_places(cases, reference):
+    def features(name, space):
+        return judge.judge_digits(cases[name], space=space)[0]
+
+    for space in ("whitened", "before_relu"):
+        floor = metrics.frechet_distance(*(judge.judge_digits(half, space=space)[0] for half in np.split(cases["real digits"], 2)))
+        assert metrics.frechet_distance(features("uniform noise", space), features("blank (all -1)", space)) > 10 * floor
+        assert metrics.frechet_distance(features("uniform noise", space), features("flat grey (all 0)", space)) > 10 * floor
+
+
+def test_after_the_relu_every_non_digit_is_one_point(cases, split):
+    # Why the measures moved: outlier exposure drives all 128 units below zero for non-digits, and
+    # the ReLU maps all of them to the origin, so noise, blank and grey images are indistinguishable.
+    train, held_out = split
+    real = judge.judge_digits(cases["real digits"], space="after_relu")[0]
+    spread = np.mean(np.linalg.norm(real - real.mean(axis=0), axis=1))    # measured 18
+    for name in NON_DIGITS:
+        features = judge.judge_digits(cases[name], space="after_relu")[0]
+        assert np.max(np.linalg.norm(features, axis=1)) < 0.05 * spread    # measured at most 0.7
+    old = metrics.Reference(train.images, held_out.images, space="after_relu")
+    ratios = [evaluate(cases[name], old)["frechet_ratio"] for name in NON_DIGITS]
+    assert max(ratios) < 1.02 * min(ratios)      # measured 58.2 to 59.0
+    assert evaluate(cases["uniform noise"], old)["precision"] > 0.95
+
+
+def test_a_bad_feature_space_is_a_clear_error(split):
+    train, held_out = split
+    with pytest.raises(ValueError, match="space is 'pixels'; allowed: 'whitened', 'before_relu', 'after_relu'"):
+        metrics.Reference(train.images, held_out.images, space="pixels")
 
 
 def test_classes_are_counted_over_recognized_samples_only():
