@@ -84,6 +84,8 @@ def digits_covered(probabilities, min_share: float = 0.01, threshold: float = CO
     Read it beside :func:`recognized_share`, which says how often it draws a digit. An undertrained
     generator draws few recognizable digits but of every kind (low recognized share, 10 covered); a
     collapsed one draws recognizable digits of few kinds (few covered, whatever its recognized share).
+    A digit needs at least one recognized sample, so with few recognized samples the count rests on
+    few images: read it with their number (1% of 47 samples is less than one, so each digit seen counts).
     """
     histogram = class_histogram(probabilities, threshold)
     return int(np.sum(histogram >= max(min_share * histogram.sum(), 1)))
@@ -294,8 +296,12 @@ def known_cases(train, held_out, n: int = 1000, seed: int = 0) -> dict[str, np.n
 def evaluate_images(images, reference: Reference, labels=None) -> dict:
     """Every measure of a set of generated images (N >= the reference's half size), as a dict.
 
-    ``labels``: the digits a conditional generator was asked for; adds the judge's agreement with
-    them, overall and per digit.
+    Counts of digits ("class_histogram", "digits_covered", "most_common_digit" and its share) cover
+    recognized samples only; "unrecognized_share" is the rest. "frechet_ratio" (distance / real vs
+    real), "precision", "recall", "density" and "coverage" are measured in the reference's
+    "feature_space". ``labels``: the digits a conditional generator was asked for; adds the judge's
+    agreement with them (an unrecognized image agrees with nothing), overall, among recognized
+    images, and per digit.
     """
     images = np.asarray(images, np.float32)
     if len(images) < reference.half_size:
