@@ -30,8 +30,7 @@ class SampleGrid(keras.callbacks.Callback):
 
     def record(self, generator, step: int):
         self.steps.append(int(step))
-        inputs = self.noise if self.labels is None else [self.noise, self.labels]
-        self.frames.append(np.asarray(generator(inputs, training=False)))
+        self.frames.append(np.asarray(generator(sampling.generator_inputs(self.noise, self.labels), training=False)))
 
     def on_train_begin(self, logs=None):
         if getattr(self.model, "num_classes", None) and self.labels is None:
@@ -84,10 +83,9 @@ class DivergenceGuard(keras.callbacks.Callback):
             return
         if self.noise is None:
             self.noise = sampling.seeded_noise(64, self.model.latent_dim, self.seed)
-        inputs = self.noise
-        if getattr(self.model, "num_classes", None):
-            inputs = [self.noise, sampling.balanced_labels(len(self.noise), self.model.num_classes)]
-        images = np.asarray(self.model.sampler(inputs, training=False))
+        num_classes = getattr(self.model, "num_classes", None)
+        labels = sampling.balanced_labels(len(self.noise), num_classes) if num_classes else None
+        images = np.asarray(self.model.sampler(sampling.generator_inputs(self.noise, labels), training=False))
         spread = float(images.std(axis=0).mean())
         if spread < self.collapse_std:
             raise TrainingDiverged(

@@ -3,6 +3,7 @@
     python -m ganlib sample   --model PATH --n N --out FILE.npy [--digit D] [--seed S]
     python -m ganlib generate --model PATH --n N --out FILE.png [--digit D] [--seed S]
     python -m ganlib train    --recipe dcgan --steps N --artifacts-dir DIR [--batch-size B] [--seed S]
+                              [--learning-rate L] [--snapshots K] [--no-jit-compile]
     python -m ganlib course   [--profile default] [--out build | --in-place]
     python -m ganlib check    (is this machine ready for the course? ends with READY or NOT READY)
     python -m ganlib site     [--out build/site]   (the committed notebooks as a static web site)
@@ -23,40 +24,29 @@ class CommandError(Exception):
     """A problem with what was asked, reported as one line and exit status 2."""
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed; give an integer >= 1")
-    return value
+def _checked(name: str, rule: "course.Rule", parse=int):
+    """An argparse type: the text parsed by ``parse``, then checked by ``rule`` (one of course.RULES)."""
+    def convert(text: str):
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if parse is int else 'a number'}; "
+                                             f"allowed: {rule.allowed}") from None
+        if not rule.accepts(value):
+            raise argparse.ArgumentTypeError(f"{text} is not allowed; allowed: {rule.allowed}")
+        return value
+    convert.__name__ = name   # argparse names the type in some messages
+    return convert
 
 
-def _digit(text: str) -> int:
-    if text not in {str(d) for d in range(10)}:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a digit; allowed: 0 to 9")
-    return int(text)
+def _parameter(name: str, parse=int):
+    """The type of an option that is also a notebook parameter: what course.RULES allows for it."""
+    return _checked(name, course.RULES[name], parse)
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if not 0 <= value < 2**31:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed; give an integer from 0 to 2147483647")
-    return value
-
-
-def _learning_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed; give a number greater than 0 and at most 1")
-    return value
+# The two values the command line takes that no notebook parameter names.
+_COUNT = _checked("count", course.integer_rule(1))
+_DIGIT = _checked("digit", course.integer_rule(0, 9))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,20 +56,24 @@ def build_parser() -> argparse.ArgumentParser:
                                ("generate", ".png", "a grid picture")):
         command = commands.add_parser(name, help=f"write N generated digits as {what}")
         command.add_argument("--model", required=True, type=Path, help="a generator saved as .keras")
-        command.add_argument("--n", required=True, type=_positive_int, help="how many digits")
+        command.add_argument("--n", required=True, type=_COUNT, help="how many digits")
         command.add_argument("--out", required=True, type=Path, help=f"the {suffix} file to write")
-        command.add_argument("--digit", type=_digit, help="which digit (conditional generators only)")
-        command.add_argument("--seed", type=_seed, default=0, help="noise seed (default 0)")
+        command.add_argument("--digit", type=_DIGIT, help="which digit (conditional generators only)")
+        command.add_argument("--seed", type=_parameter("seed"), default=0, help="noise seed (default 0)")
         command.set_defaults(suffix=suffix)
     train = commands.add_parser("train", help="train one of the course's models; resumes from DIR's checkpoint")
     train.add_argument("--recipe", required=True, choices=recipes.RECIPES)
-    train.add_argument("--steps", required=True, type=_positive_int, help="generator steps")
-    train.add_argument("--artifacts-dir", required=True, type=Path, help="where the checkpoint and results go")
-    train.add_argument("--batch-size", type=_positive_int, default=64)
-    train.add_argument("--snapshots", type=_positive_int, default=20, help="chunks (checkpoints) in the run")
-    train.add_argument("--learning-rate", type=_learning_rate, default=None, help="default: the recipe's")
-    train.add_argument("--seed", type=_seed, default=0)
-    train.add_argument("--data-source", choices=data.SOURCES, default="bundled")
+    train.add_argument("--steps", required=True, type=_parameter("steps"), help="generator steps")
+    train.add_argument("--artifacts-dir", required=True, type=Path,
+                       help="where the results go, and the checkpoints (in DIR/checkpoints/run-<settings>)")
+    train.add_argument("--batch-size", type=_parameter("batch_size"), default=64)
+    train.add_argument("--snapshots", type=_parameter("snapshots"), default=20, help="chunks (checkpoints) in the run")
+    train.add_argument("--learning-rate", type=_parameter("learning_rate", float), default=None,
+                       help="default: the recipe's")
+    train.add_argument("--seed", type=_parameter("seed"), default=0)
+    train.add_argument("--data-source", choices=course.DATA_SOURCES, default="bundled")
+    train.add_argument("--jit-compile", action=argparse.BooleanOptionalAction, default=None,
+                       help="compile the train step with XLA (default: the recipe's choice)")
     sweep = commands.add_parser("sweep", help="rerun one notebook with papermill over a grid of parameters")
     sweep.add_argument("notebook", help="a notebook's name or number prefix, e.g. 03 or 03_dcgan")
     sweep.add_argument("-p", "--parameter", nargs="+", action="append", default=[], metavar=("NAME", "VALUE"),
@@ -176,23 +170,23 @@ def _run_course(args) -> int:
 
 
 def _train(args) -> int:
-    from ganlib import callbacks, checkpoints, training
+    from ganlib import callbacks, checkpoints, records, training
 
     train_digits, held_out = data.split_digits(data.load_digits(args.data_source))
-    gan = recipes.build(args.recipe, seed=args.seed, learning_rate=args.learning_rate)
+    gan = recipes.build(args.recipe, seed=args.seed, learning_rate=args.learning_rate, jit_compile=args.jit_compile)
     try:
         run = training.train(gan, train_digits.images, steps=args.steps, batch_size=args.batch_size,
                              seed=args.seed, snapshots=args.snapshots,
                              labels=train_digits.labels if gan.conditional else None,
-                             checkpoint_dir=args.artifacts_dir / "checkpoints", verbose=2)
+                             artifacts_dir=args.artifacts_dir, verbose=2)
     except (callbacks.TrainingDiverged, checkpoints.CheckpointError) as error:
         raise CommandError(str(error)) from None
     reference = metrics.Reference(train_digits.images, held_out.images)
     quality = metrics.evaluate_generator(gan.sampler, reference, n=1000, seed=args.seed)
     config = {"notebook": None, "profile": None, "recipe": args.recipe, "steps": args.steps,
               "batch_size": args.batch_size, "seed": args.seed, "learning_rate": args.learning_rate,
-              "data_source": args.data_source}
-    training.save_run(args.artifacts_dir, gan.sampler, config, run, metrics=quality,
+              "data_source": args.data_source, "jit_compile": args.jit_compile}
+    records.save_run(args.artifacts_dir, gan.sampler, config, run, metrics=quality,
                       headline=("recognized share", round(quality["recognized_share"], 3)))
     print(f"{run.steps:,} steps ({run.wall_seconds:.0f} s of training); recognized share "
           f"{quality['recognized_share']:.3f}; wrote {args.artifacts_dir}/generator.keras and metrics.json")
@@ -230,6 +224,6 @@ def _sweep(args) -> int:
         raise CommandError(str(error)) from None
     print()
     for row in rows:
-        headline = (row["record"] or {}).get("headline") or {}
+        headline = (row["record"].headline if row["record"] else None) or {}
         print(f"{row['label']:<40} {row['status']:<8} {headline.get('name', '-')} = {headline.get('value', '-')}")
     return 0 if all(row["status"] == "ok" for row in rows) else 1

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ganlib import course
+from ganlib import course, records
 
 
 @dataclass
@@ -53,7 +52,7 @@ def run_notebook(path, output_path, parameters: dict | None = None) -> NotebookR
         status = f"failed: {error.ename}: {error.evalue}".splitlines()[0]
     wall_seconds = time.perf_counter() - start
     artifacts_dir = parameters.get("artifacts_dir") or course.default_artifacts_dir(path.stem)
-    headline = _headline(Path(artifacts_dir) / "metrics.json", written_after=started_at)
+    headline = _headline(Path(artifacts_dir) / records.RECORD_NAME, written_after=started_at)
     return NotebookResult(path.stem, wall_seconds, status, headline)
 
 
@@ -86,7 +85,9 @@ def sweep(notebook_path, out_dir, fixed: dict | None = None, vary: dict[str, lis
     """Run one notebook for every combination of the ``vary`` values (with ``fixed`` for the rest).
 
     Each run gets its own ``artifacts_dir`` under ``out_dir``; returns one row per run: the
-    parameters, the run's status and wall time, and its metrics.json (None if it wrote none).
+    parameters, the run's status and wall time, and its record (a ``records.RunRecord`` read from
+    its metrics.json; None if the run failed or wrote none; a record that cannot be read makes the
+    row's status say so).
     """
     notebook_path, out_dir = Path(notebook_path), Path(out_dir)
     fixed, vary = dict(fixed or {}), dict(vary or {})
@@ -98,8 +99,12 @@ def sweep(notebook_path, out_dir, fixed: dict | None = None, vary: dict[str, lis
         parameters = {**fixed, **chosen, "artifacts_dir": str(artifacts_dir)}
         print(f"{notebook_path.stem} {label} ...", flush=True)
         result = run_notebook(notebook_path, artifacts_dir / "executed.ipynb", parameters)
-        metrics_path = artifacts_dir / "metrics.json"
-        record = json.loads(metrics_path.read_text()) if result.status == "ok" and metrics_path.exists() else None
+        record = None
+        if result.status == "ok" and (artifacts_dir / records.RECORD_NAME).exists():
+            try:
+                record = records.load(artifacts_dir / records.RECORD_NAME)
+            except records.RecordError as error:
+                result.status = f"failed: {error}"
         rows.append({"notebook": notebook_path.stem, "label": label, "parameters": parameters,
                      "status": result.status, "notebook_seconds": result.wall_seconds, "record": record})
         print(f"  {result.status} in {result.wall_seconds:.0f} s", flush=True)
@@ -132,7 +137,9 @@ def _headline(metrics_path: Path, written_after: float) -> str:
     try:
         if metrics_path.stat().st_mtime < written_after:
             return "-"
-        headline = json.loads(metrics_path.read_text())["headline"]
-        return f"{headline['name']} = {headline['value']}"
-    except (OSError, ValueError, KeyError, TypeError):
+        headline = records.load(metrics_path).headline
+    except OSError:
         return "-"
+    except records.RecordError:
+        return "unreadable metrics.json"
+    return "-" if headline is None else f"{headline['name']} = {headline['value']}"

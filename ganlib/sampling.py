@@ -29,9 +29,20 @@ def latent_dim_of(generator) -> int:
     return int(generator.inputs[0].shape[-1])
 
 
+def network_inputs(values, labels=None):
+    """What to call a network with: ``values`` (noise for a generator, images for a discriminator),
+    or ``[values, labels]`` for a conditional one. Labels given as a list or array become int32;
+    tensors (inside a train step) pass as they are."""
+    if labels is None:
+        return values
+    if isinstance(labels, (list, tuple, np.ndarray, np.generic, int)):
+        labels = np.asarray(labels, np.int32)
+    return [values, labels]
+
+
 def generator_inputs(noise, labels=None):
     """What to call a generator with: the noise, or ``[noise, labels]`` for a conditional one."""
-    return noise if labels is None else [noise, np.asarray(labels, np.int32)]
+    return network_inputs(noise, labels)
 
 
 def sample_generator(generator, n: int, seed: int = 0, labels=None, batch_size: int = 500) -> np.ndarray:

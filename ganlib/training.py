@@ -8,24 +8,50 @@ network's variables, which is what the Keras 2 recipe got wrong under Keras 3.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import platform
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from ganlib import augment, checkpoints, data, losses
+from ganlib import augment, checkpoints, data, losses, records, sampling
 from ganlib.callbacks import Checkpointer, DivergenceGuard, SampleGrid, TimeBudget
 
-LOSSES = ("minimax", "non_saturating", "wasserstein")
+
+def _probabilities(real_scores, fake_scores):
+    """Mean D(x) and D(G(z)) as probabilities: how sure the discriminator is of each side."""
+    return {"d_real": ops.mean(ops.sigmoid(real_scores)), "d_fake": ops.mean(ops.sigmoid(fake_scores))}
+
+
+def _distance_estimate(real_scores, fake_scores):
+    """The critic's estimate of the Wasserstein distance, E[f(x)] - E[f(G(z))]."""
+    return {"w_distance": ops.mean(real_scores) - ops.mean(fake_scores)}
+
+
+@dataclass(frozen=True)
+class GameLoss:
+    """One way to score the game: each side's loss, and what the progress bar shows of the discriminator."""
+
+    discriminator: Callable   # (real scores, fake scores, label smoothing) -> the discriminator's loss
+    generator: Callable       # (fake scores) -> the generator's loss
+    report: Callable          # (real scores, fake scores) -> {name: value}
+    reported: tuple[str, ...]  # the names ``report`` returns
+    critic: bool              # unbounded scores: gradient penalty and weight clipping apply, smoothing does not
+
+
+GAME_LOSSES = {
+    "non_saturating": GameLoss(losses.discriminator_loss, losses.non_saturating_generator_loss,
+                               _probabilities, ("d_real", "d_fake"), critic=False),
+    "minimax": GameLoss(losses.discriminator_loss, losses.minimax_generator_loss,
+                        _probabilities, ("d_real", "d_fake"), critic=False),
+    "wasserstein": GameLoss(lambda real, fake, smoothing: losses.wasserstein_critic_loss(real, fake),
+                            losses.wasserstein_generator_loss, _distance_estimate, ("w_distance",), critic=True),
+}
+LOSSES = tuple(GAME_LOSSES)
 
 
 class GAN(keras.Model):
@@ -37,9 +63,11 @@ class GAN(keras.Model):
     own real images: every batch that ``fit()`` hands over holds ``n_critic`` batches (``train()``
     builds its data so), and the generator step uses one batch's worth of noise.
     ``gp_weight`` > 0 adds WGAN-GP's gradient penalty; ``clip_value`` clips the critic's weights
-    after each of its steps (the original WGAN). ``label_smoothing`` lowers the real target.
+    after each of its steps (the original WGAN). ``label_smoothing`` lowers the real target (the
+    two probability losses only). ``GAME_LOSSES`` holds each loss's pair of functions.
     ``augment=True`` shows the discriminator randomly shifted and partly erased real and generated
-    images (``ganlib.augment``), which keeps it from memorizing a small training set.
+    images (``ganlib.augment``), which keeps it from memorizing a small training set (notebook 08's
+    exercise 5 trains on 100 digits so).
     ``ema_decay`` (e.g. 0.999) keeps an exponential moving average of the generator's weights in
     ``ema_generator``: an average over recent training steps (about 1 / (1 - decay) of them, fewer
     at the start), which smooths out the game's oscillations and usually draws better samples than
@@ -58,8 +86,10 @@ class GAN(keras.Model):
             raise ValueError(f"loss is {loss!r}; allowed: " + ", ".join(repr(name) for name in LOSSES))
         if n_critic < 1:
             raise ValueError(f"n_critic is {n_critic}; allowed: an integer >= 1")
-        if (gp_weight or clip_value) and loss != "wasserstein":
+        if (gp_weight or clip_value) and not GAME_LOSSES[loss].critic:
             raise ValueError("gp_weight and clip_value belong to loss='wasserstein'")
+        if label_smoothing and GAME_LOSSES[loss].critic:
+            raise ValueError("label_smoothing belongs to loss='non_saturating' or 'minimax': a critic has no target")
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay is {ema_decay}; allowed: a number between 0 and 1 (e.g. 0.999), or None")
         if num_classes is not None and (int(num_classes) != num_classes or num_classes < 2):
@@ -78,6 +108,7 @@ class GAN(keras.Model):
         self.discriminator = discriminator
         self.latent_dim = latent_dim
         self.loss_name = loss
+        self.game = GAME_LOSSES[loss]
         self.n_critic = n_critic
         self.gp_weight = gp_weight
         self.clip_value = clip_value
@@ -88,12 +119,9 @@ class GAN(keras.Model):
         if ema_decay is not None:
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
+        self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
-        names = ["d_loss", "g_loss"]
-        if loss == "wasserstein":
-            names += ["w_distance"] + (["gp", "grad_norm"] if gp_weight else [])
-        else:
-            names += ["d_real", "d_fake"]  # mean D(x) and D(G(z)), probabilities
+        names = ["d_loss", "g_loss", *self.game.reported] + (["gp", "grad_norm"] if gp_weight else [])
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     def compile(self, g_optimizer, d_optimizer, **kwargs):
@@ -127,14 +155,13 @@ class GAN(keras.Model):
         return keras.random.randint((batch_size,), 0, self.num_classes, dtype="int32", seed=self.seed_generator)
 
     def _generate(self, batch_size, labels):
-        noise = self._noise(batch_size)
-        return self.generator(noise if labels is None else [noise, labels], training=True)
+        return self.generator(sampling.network_inputs(self._noise(batch_size), labels), training=True)
 
     def _judge(self, images, labels):
         """The discriminator's scores, on augmented images when ``augment`` is on."""
         if self.augment:
             images = augment.diff_augment(images, seed=self.seed_generator)
-        return self.discriminator(images if labels is None else [images, labels], training=True)
+        return self.discriminator(sampling.network_inputs(images, labels), training=True)
 
     def _discriminator_step(self, real, real_labels):
         batch_size = ops.shape(real)[0]
@@ -143,40 +170,26 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             real_scores = self._judge(real, real_labels)
             fake_scores = self._judge(fake, fake_labels)
-            if self.loss_name == "wasserstein":
-                d_loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
-                if self.gp_weight:
-                    norms = losses.interpolate_gradient_norms(self.discriminator, real, fake,
-                                                              seed=self.seed_generator)
-                    gp = losses.penalty_from_norms(norms)
-                    d_loss += self.gp_weight * gp
-            else:
-                d_loss = losses.discriminator_loss(real_scores, fake_scores, self.label_smoothing)
+            d_loss = self.game.discriminator(real_scores, fake_scores, self.label_smoothing)
+            if self.gp_weight:
+                norms = losses.interpolate_gradient_norms(self.discriminator, real, fake, seed=self.seed_generator)
+                gp = losses.penalty_from_norms(norms)
+                d_loss += self.gp_weight * gp
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
         if self.clip_value:
             for weight in weights:
                 weight.assign(ops.clip(weight, -self.clip_value, self.clip_value))
-        stats = {"d_loss": d_loss}
-        if self.loss_name == "wasserstein":
-            stats["w_distance"] = ops.mean(real_scores) - ops.mean(fake_scores)
-            if self.gp_weight:
-                stats.update(gp=gp, grad_norm=ops.mean(norms))
-        else:
-            stats.update(d_real=ops.mean(ops.sigmoid(real_scores)),
-                         d_fake=ops.mean(ops.sigmoid(fake_scores)))
+        stats = {"d_loss": d_loss, **self.game.report(real_scores, fake_scores)}
+        if self.gp_weight:
+            stats.update(gp=gp, grad_norm=ops.mean(norms))
         return stats
 
     def _generator_step(self, batch_size):
         with tf.GradientTape() as tape:
             labels = self._random_labels(batch_size)
             fake_scores = self._judge(self._generate(batch_size, labels), labels)
-            if self.loss_name == "wasserstein":
-                g_loss = losses.wasserstein_generator_loss(fake_scores)
-            elif self.loss_name == "minimax":
-                g_loss = losses.minimax_generator_loss(fake_scores)
-            else:
-                g_loss = losses.non_saturating_generator_loss(fake_scores)
+            g_loss = self.game.generator(fake_scores)
         weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights))
         if self.ema_generator is not None:
@@ -207,7 +220,11 @@ class GAN(keras.Model):
 
 @dataclass
 class TrainingRun:
-    """What :func:`train` returns: per-chunk history, the sample grids, and the time it took."""
+    """What :func:`train` returns: per-chunk history, the sample grids, and the time it took.
+
+    ``checkpoint_dir``: the run's own checkpoint folder (``.../checkpoints/run-<key>``), None
+    without checkpoints; ``notice``: the one line train printed about resuming or starting afresh.
+    """
 
     history: dict[str, list[float]]
     grid: SampleGrid
@@ -216,6 +233,8 @@ class TrainingRun:
     steps_per_epoch: int = 0
     resumed_from: int = 0
     stopped_by_budget: bool = False
+    checkpoint_dir: Path | None = None
+    notice: str = ""
 
     def final(self) -> dict[str, float]:
         """The last chunk's value of every tracked quantity."""
@@ -223,48 +242,54 @@ class TrainingRun:
 
 
 def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, labels=None, snapshots: int = 20,
-          grid: SampleGrid | None = None, callbacks=(), checkpoint_dir=None, time_budget: float | None = None,
-          verbose: int = 2) -> TrainingRun:
+          grid: SampleGrid | None = None, callbacks=(), artifacts_dir=None, checkpoint_dir=None,
+          time_budget: float | None = None, verbose: int = 2) -> TrainingRun:
     """Train for ``steps`` generator steps with ``fit()``, in ``snapshots`` equal chunks ("epochs").
 
     Each chunk ends with a history entry and a grid of fixed-noise samples; ``steps`` is rounded up
-    to whole chunks. With ``checkpoint_dir``, the whole training state is saved after every chunk
-    (in a subfolder named after the run's settings), and a later call with the same settings and
-    folder resumes where the last one stopped (a call whose run already finished returns at once).
-    A resumed run continues exactly as the uninterrupted one would: same data order, same noise,
-    same optimizer state. ``time_budget``
-    (seconds) stops training early once that much wall time has been spent, for comparisons of
-    models at equal cost; ``steps`` then counts the steps actually taken.
+    to whole chunks. ``time_budget`` (seconds) stops training early once that much wall time has
+    been spent, for comparisons of models at equal cost; ``steps`` then counts the steps taken.
+
+    With ``artifacts_dir``, the whole training state is saved after every chunk, in
+    ``artifacts_dir/checkpoints/run-<key>/``, where the key covers every setting that changes the
+    run's trajectory (``checkpoints.run_key``). A later call with the same settings resumes where
+    the last one stopped (one whose run already finished returns at once), and continues exactly
+    as the uninterrupted run would: same data order, same noise, same optimizer state. A call with
+    any setting changed starts a fresh run in its own folder and says so in one line.
+    ``checkpoint_dir`` is the older form (the ``checkpoints`` folder itself).
     """
     snapshots = max(1, min(snapshots, steps))
     steps_per_epoch = math.ceil(steps / snapshots)
-    grid = grid or SampleGrid(gan.latent_dim, seed=seed)
-    guard = DivergenceGuard(seed=seed)
-    history, start_epoch, prior_seconds = {}, 0, 0.0
-    extra = []
-    if checkpoint_dir is not None:
-        run_key = {"steps_per_epoch": steps_per_epoch, "snapshots": snapshots, "batch_size": batch_size,
-                   "seed": seed, "latent_dim": gan.latent_dim, "loss": gan.loss_name, "n_critic": gan.n_critic}
-        # One subfolder per set of settings: a smoke run and a default run never touch each other's state.
-        checkpoint_dir = Path(checkpoint_dir) / checkpoints.fingerprint(run_key)
-        restored = checkpoints.restore(checkpoint_dir, gan)
-        if restored is not None:
-            meta, arrays = restored
-            if meta["run"] != run_key:
-                raise checkpoints.CheckpointError(
-                    f"the checkpoint in {checkpoint_dir} is from a run with other settings ({meta['run']}, "
-                    f"now {run_key}); use another folder, or delete it to start afresh")
-            start_epoch, history, prior_seconds = meta["epoch"], meta["history"], meta["wall_seconds"]
-            grid.noise, grid.steps, grid.frames = arrays["grid_noise"], list(meta["grid_steps"]), list(arrays["grid_frames"])
-            guard.last_good = f"{checkpoint_dir / checkpoints.FILE_NAME} (step {meta['step']})"
-            if verbose:
-                print(f"Resuming from the checkpoint at step {meta['step']:,} of {snapshots * steps_per_epoch:,}.")
-        extra = [Checkpointer(checkpoint_dir, run_key, grid, guard, history, prior_seconds)]
     # One batch per critic step: a generator step consumes n_critic batches of real images.
     if gan.n_critic > 1 and batch_size * gan.n_critic > len(images):
         raise ValueError(f"batch_size is {batch_size}: with n_critic={gan.n_critic}, one generator step needs "
                          f"{batch_size * gan.n_critic} real images and there are {len(images)}; allowed: "
                          f"1 to {len(images) // gan.n_critic}")
+    grid = grid or SampleGrid(gan.latent_dim, seed=seed)
+    guard = DivergenceGuard(seed=seed)
+    history, start_epoch, prior_seconds = {}, 0, 0.0
+    extra, folder, notice = [], None, ""
+    root = _checkpoint_root(artifacts_dir, checkpoint_dir)
+    if root is not None:
+        run_key = checkpoints.run_key(gan, images, labels, steps=snapshots * steps_per_epoch, snapshots=snapshots,
+                                      batch_size=batch_size, seed=seed, time_budget=time_budget)
+        folder = root / checkpoints.fingerprint(run_key)
+        restored = checkpoints.restore(folder, gan)
+        if restored is None:
+            notice = checkpoints.fresh_run_notice(root, folder, run_key) or ""
+        else:
+            meta, arrays = restored
+            if meta["run"] != run_key:   # two keys with the same 12-hex-digit name: practically never
+                raise checkpoints.CheckpointError(
+                    f"the checkpoint in {folder} is from a run with other settings "
+                    f"({checkpoints.differences(meta['run'], run_key)}); delete it to start afresh")
+            start_epoch, history, prior_seconds = meta["epoch"], meta["history"], meta["wall_seconds"]
+            grid.noise, grid.steps, grid.frames = arrays["grid_noise"], list(meta["grid_steps"]), list(arrays["grid_frames"])
+            guard.last_good = f"{folder / checkpoints.FILE_NAME} (step {meta['step']})"
+            notice = f"Resuming from the checkpoint at step {meta['step']:,} of {snapshots * steps_per_epoch:,}."
+        if notice and verbose:
+            print(notice)
+        extra = [Checkpointer(folder, run_key, grid, guard, history, prior_seconds)]
     dataset = data.make_dataset(images, batch_size * gan.n_critic, seed, labels=labels,
                                 start_batch=start_epoch * steps_per_epoch)
     judges = [callback for callback in callbacks if hasattr(callback, "evaluation_seconds")]
@@ -277,50 +302,22 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
     return TrainingRun(history=history, grid=grid, steps=int(gan.g_optimizer.iterations.numpy()),
                        wall_seconds=prior_seconds + time.perf_counter() - start,
                        steps_per_epoch=steps_per_epoch, resumed_from=start_epoch * steps_per_epoch,
-                       stopped_by_budget=bool(budget and budget[0].exhausted))
+                       stopped_by_budget=bool(budget and budget[0].exhausted), checkpoint_dir=folder, notice=notice)
 
 
-def save_run(artifacts_dir, generator, config: dict, run: TrainingRun | None = None,
-             metrics: dict | None = None, headline: tuple[str, float] | None = None) -> Path:
-    """Write ``generator.keras`` and ``metrics.json`` under ``artifacts_dir`` (the design contract).
-
-    Both files are written to a temporary name and then renamed, so an interrupted save leaves the
-    previous files intact. Returns the folder.
-    """
-    folder = Path(artifacts_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    if generator is not None:
-        with tempfile.TemporaryDirectory(dir=folder) as scratch:
-            partial = Path(scratch) / "generator.keras"
-            generator.save(partial)
-            os.replace(partial, folder / "generator.keras")
-    record = {
-        "notebook": config.get("notebook"),
-        "profile": config.get("profile"),
-        "parameters": {k: v for k, v in config.items() if k not in ("notebook",)},
-        "steps": run.steps if run else None,
-        "wall_seconds": round(run.wall_seconds, 2) if run else None,
-        "final_losses": run.final() if run else {},
-        "metrics": metrics or {},
-        "headline": {"name": headline[0], "value": headline[1]} if headline else None,
-        "versions": {"python": platform.python_version(), "tensorflow": tf.__version__,
-                     "keras": keras.__version__},
-    }
-    write_json_atomically(folder / "metrics.json", record)
-    return folder
+def _checkpoint_root(artifacts_dir, checkpoint_dir) -> Path | None:
+    """The folder that holds a run's checkpoint folders: ``artifacts_dir/checkpoints``."""
+    if checkpoint_dir is None:
+        return None if artifacts_dir is None else Path(artifacts_dir) / checkpoints.FOLDER_NAME
+    # Compatibility (issue 17): notebooks pass checkpoint_dir=f"{artifacts_dir}/checkpoints" themselves.
+    # The lead removes this branch once they pass artifacts_dir=config.artifacts_dir.
+    if artifacts_dir is not None:
+        raise ValueError("pass artifacts_dir (train puts the checkpoints under it), not checkpoint_dir as well")
+    return Path(checkpoint_dir)
 
 
-def write_json_atomically(path, data) -> None:
-    path = Path(path)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as handle:
-        json.dump(data, handle, indent=2, default=_jsonable)
-        handle.write("\n")
-    os.replace(handle.name, path)
-
-
-def _jsonable(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+# Compatibility (issue 17): the run record moved to ganlib.records, its one writer and reader.
+# Notebooks still call training.save_run and training.write_json_atomically; the lead removes these
+# two names once they call records.save_run and records.write_json.
+save_run = records.save_run
+write_json_atomically = records.write_json

@@ -1,32 +1,27 @@
 """Training you can interrupt, resume and trust: checkpoints, resumption, and the divergence guard."""
 
+import io
 import json
+import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
+from conftest import stand_in_gan, stand_in_generator
 
-from ganlib import checkpoints, training
+from ganlib import checkpoints, records, training
 from ganlib.callbacks import TrainingDiverged
-
-LATENT = 8
 
 
 def small_gan(ema_decay=0.99, learning_rate=1e-3, generator=None):
-    keras.utils.set_random_seed(0)
-    generator = generator or keras.Sequential([keras.Input((LATENT,)), keras.layers.Dense(64),
-                                               keras.layers.BatchNormalization(), keras.layers.ReLU(),
-                                               keras.layers.Dense(784, activation="tanh"),
-                                               keras.layers.Reshape((28, 28, 1))], name="g")
-    discriminator = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(16),
-                                      keras.layers.LeakyReLU(0.2), keras.layers.Dense(1)], name="d")
-    gan = training.GAN(generator, discriminator, latent_dim=LATENT, ema_decay=ema_decay, seed=0)
-    gan.compile(g_optimizer=keras.optimizers.Adam(learning_rate), d_optimizer=keras.optimizers.Adam(learning_rate))
-    return gan
+    """Batch norm in G and a weight average: every kind of state a checkpoint must carry."""
+    return stand_in_gan(generator, hidden=64, ema_decay=ema_decay, learning_rate=learning_rate)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +41,8 @@ class StopAfter(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
-def only_checkpoint(folder):
-    found = list(folder.glob("*/" + checkpoints.FILE_NAME))
+def only_checkpoint(artifacts):
+    found = list(artifacts.glob(f"{checkpoints.FOLDER_NAME}/*/{checkpoints.FILE_NAME}"))
     assert len(found) == 1, found
     return found[0]
 
@@ -63,12 +58,12 @@ def test_a_resumed_run_ends_exactly_where_the_uninterrupted_one_does(images, tmp
 
     interrupted = small_gan()
     with pytest.raises(KeyboardInterrupt):
-        training.train(interrupted, images, checkpoint_dir=tmp_path, callbacks=[StopAfter(2)], **settings)
+        training.train(interrupted, images, artifacts_dir=tmp_path, callbacks=[StopAfter(2)], **settings)
     saved = json.loads(str(np.load(only_checkpoint(tmp_path))["meta"]))
     assert saved["step"] == 6   # chunks 0 and 1 were saved; chunk 2 was interrupted before its save
 
     resumed = small_gan()       # a fresh process would rebuild the model like this
-    run = training.train(resumed, images, checkpoint_dir=tmp_path, **settings)
+    run = training.train(resumed, images, artifacts_dir=tmp_path, **settings)
     assert run.resumed_from == 6 and run.steps == 12
     assert int(resumed.g_optimizer.iterations) == 12
     for a, b in zip(state(straight), state(resumed)):
@@ -79,7 +74,7 @@ def test_a_resumed_run_ends_exactly_where_the_uninterrupted_one_does(images, tmp
 
 
 def test_a_finished_run_is_not_trained_again(images, tmp_path):
-    settings = dict(steps=4, batch_size=32, snapshots=2, verbose=0, checkpoint_dir=tmp_path)
+    settings = dict(steps=4, batch_size=32, snapshots=2, verbose=0, artifacts_dir=tmp_path)
     first = small_gan()
     training.train(first, images, **settings)
     again = small_gan()
@@ -90,22 +85,24 @@ def test_a_finished_run_is_not_trained_again(images, tmp_path):
 
 
 def test_other_settings_keep_their_own_checkpoint(images, tmp_path):
-    training.train(small_gan(), images, steps=4, batch_size=32, snapshots=2, verbose=0, checkpoint_dir=tmp_path)
+    training.train(small_gan(), images, steps=4, batch_size=32, snapshots=2, verbose=0, artifacts_dir=tmp_path)
     first = only_checkpoint(tmp_path).read_bytes()
-    run = training.train(small_gan(), images, steps=4, batch_size=16, snapshots=2, verbose=0, checkpoint_dir=tmp_path)
+    run = training.train(small_gan(), images, steps=4, batch_size=16, snapshots=2, verbose=0, artifacts_dir=tmp_path)
     assert run.resumed_from == 0                       # not resumed from the other settings' state
-    assert len(list(tmp_path.glob("*/" + checkpoints.FILE_NAME))) == 2
-    assert first in {p.read_bytes() for p in tmp_path.glob("*/" + checkpoints.FILE_NAME)}
+    saved = list(tmp_path.glob(f"{checkpoints.FOLDER_NAME}/*/{checkpoints.FILE_NAME}"))
+    assert len(saved) == 2
+    assert first in {p.read_bytes() for p in saved}
+    assert "batch_size 32 -> 16" in run.notice
 
 
 def test_a_write_interrupted_midway_leaves_the_earlier_checkpoint_loadable(images, tmp_path, monkeypatch):
     gan = small_gan()
-    training.train(gan, images, steps=2, batch_size=32, snapshots=1, verbose=0, checkpoint_dir=tmp_path)
+    training.train(gan, images, steps=2, batch_size=32, snapshots=1, verbose=0, artifacts_dir=tmp_path)
     tmp_path = only_checkpoint(tmp_path).parent
     good = state(gan)
 
-    def crash_midway(stream, **arrays):
-        stream.write(b"PK\x03\x04 half a zip file")
+    def crash_midway(file, **arrays):
+        Path(file).write_bytes(b"PK\x03\x04 half a zip file")
         raise OSError("disk full (simulated)")
     monkeypatch.setattr(np, "savez", crash_midway)
     with pytest.raises(OSError, match="simulated"):
@@ -119,6 +116,27 @@ def test_a_write_interrupted_midway_leaves_the_earlier_checkpoint_loadable(image
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_write_that_a_killed_process_left_half_done_is_cleared_away(images, tmp_path):
+    gan = small_gan()
+    folder = tmp_path / "run"
+    folder.mkdir()
+    # What a SIGKILL in the middle of np.savez leaves: a temporary file beside the checkpoint.
+    leftover = folder / f".{checkpoints.FILE_NAME}.4242-0badcafe{records.PARTIAL_MARK}.npz"
+    leftover.write_bytes(b"PK\x03\x04 half a zip file")
+    checkpoints.save(folder, gan, {"step": 0})
+    assert sorted(p.name for p in folder.iterdir()) == [checkpoints.FILE_NAME]
+
+
+def test_the_older_checkpoint_dir_argument_still_finds_the_same_runs(images, tmp_path):
+    # Compatibility (issue 17): notebooks pass checkpoint_dir=f"{artifacts_dir}/checkpoints" until they switch.
+    settings = dict(steps=2, batch_size=32, snapshots=1, verbose=0)
+    old = training.train(small_gan(), images, checkpoint_dir=tmp_path / checkpoints.FOLDER_NAME, **settings)
+    new = training.train(small_gan(), images, artifacts_dir=tmp_path, **settings)
+    assert new.resumed_from == 2 and new.checkpoint_dir == old.checkpoint_dir
+    with pytest.raises(ValueError, match="not checkpoint_dir as well"):
+        training.train(small_gan(), images, artifacts_dir=tmp_path, checkpoint_dir=tmp_path, **settings)
+
+
 def test_a_damaged_checkpoint_file_is_a_clear_error(tmp_path):
     (tmp_path / checkpoints.FILE_NAME).write_bytes(b"garbage")
     with pytest.raises(checkpoints.CheckpointError, match="cannot be read .* delete it"):
@@ -126,7 +144,7 @@ def test_a_damaged_checkpoint_file_is_a_clear_error(tmp_path):
 
 
 def test_a_checkpoint_of_another_model_is_refused(images, tmp_path):
-    training.train(small_gan(), images, steps=2, batch_size=32, snapshots=1, verbose=0, checkpoint_dir=tmp_path)
+    training.train(small_gan(), images, steps=2, batch_size=32, snapshots=1, verbose=0, artifacts_dir=tmp_path)
     tmp_path = only_checkpoint(tmp_path).parent
     other = small_gan(ema_decay=None)
     with pytest.raises(checkpoints.CheckpointError, match="written for another model"):
@@ -138,7 +156,7 @@ def test_a_nan_loss_stops_training_and_names_the_last_good_checkpoint(images, tm
     poisoned[:] = np.nan
     with pytest.raises(TrainingDiverged) as error:
         training.train(small_gan(), poisoned, steps=4, batch_size=32, snapshots=2, verbose=0,
-                       checkpoint_dir=tmp_path)
+                       artifacts_dir=tmp_path)
     message = str(error.value)
     assert "training diverged at generator step 1" in message and "d_loss = nan" in message
     assert "last good checkpoint is none yet" in message
@@ -147,12 +165,10 @@ def test_a_nan_loss_stops_training_and_names_the_last_good_checkpoint(images, tm
 
 def constant_gan():
     """A GAN whose generator draws the same image for every noise vector, and (nearly) stays so."""
-    constant = keras.Sequential([keras.Input((LATENT,)),
-                                 keras.layers.Dense(784, kernel_initializer="zeros", activation="tanh"),
-                                 keras.layers.Reshape((28, 28, 1))], name="constant")
-    return small_gan(ema_decay=None, learning_rate=1e-12, generator=constant)
+    return small_gan(ema_decay=None, learning_rate=1e-12, generator=stand_in_generator(zeros=True))
 
 
+@pytest.mark.slow
 def test_a_collapsed_generator_is_stopped(images):
     gan = constant_gan()
     with pytest.raises(TrainingDiverged, match="collapsed at step 100: 64 different noise vectors"):
@@ -167,27 +183,138 @@ def test_a_generator_that_has_not_started_is_not_called_collapsed(images):
     assert run.steps == 4
 
 
-def test_a_killed_training_process_resumes_to_the_right_step(tmp_path):
-    command = [sys.executable, "-m", "ganlib", "train", "--recipe", "mlp", "--steps", "400",
-               "--snapshots", "40", "--batch-size", "32", "--artifacts-dir", str(tmp_path)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while not list(tmp_path.glob("checkpoints/*/" + checkpoints.FILE_NAME)) and time.time() < deadline \
-            and process.poll() is None:
-        time.sleep(0.2)
-    checkpoint = only_checkpoint(tmp_path / "checkpoints")
-    time.sleep(0.5)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, "the run finished before it could be killed"
-    killed_at = json.loads(str(np.load(checkpoint)["meta"]))["step"]
-    assert 0 < killed_at < 400
+# Kill anywhere: the command line's training, SIGKILLed at random moments and restarted each time.
+# Tiny settings keep each restart cheap: the MLP recipe without XLA (no compile per process), a few
+# steps, a checkpoint after every other step (each a 30 MB write: many moments fall inside one).
+KILL_STEPS = 48
+KILL_ARGUMENTS = ["train", "--recipe", "mlp", "--steps", str(KILL_STEPS), "--snapshots", str(KILL_STEPS // 2),
+                  "--batch-size", "16", "--no-jit-compile"]
+KILLS = 10
 
-    finished = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert finished.returncode == 0, finished.stderr[-2000:]
-    assert "Resuming from the checkpoint at step" in finished.stdout
-    record = json.loads((tmp_path / "metrics.json").read_text())
-    assert record["steps"] == 400
-    assert json.loads(str(np.load(checkpoint)["meta"]))["step"] == 400
-    generator = keras.models.load_model(tmp_path / "generator.keras", safe_mode=True)
-    assert generator.predict(np.zeros((2, 100), np.float32), verbose=0).shape == (2, 28, 28, 1)
+
+def checkpoint_of(artifacts):
+    found = list(artifacts.glob(f"{checkpoints.FOLDER_NAME}/*/{checkpoints.FILE_NAME}"))
+    return found[0] if found else None
+
+
+STARTS_WORKING = re.compile(r"Epoch \d|Resuming from")   # what train prints as it starts (or resumes) training
+
+
+class WhenWorkStarts(io.TextIOBase):
+    """Standard output that notes when train says it starts training, and passes everything on."""
+
+    def __init__(self, target):
+        self.target, self.at = target, None
+
+    def write(self, text):
+        if self.at is None and STARTS_WORKING.search(text):
+            self.at = time.perf_counter()
+        return self.target.write(text)
+
+    def flush(self):
+        self.target.flush()
+
+
+def timed_in_process(arguments):
+    """Run ``python -m ganlib`` in this process; seconds from training's start to the last checkpoint
+    write, and from there to the end (judging the generator, saving it)."""
+    import contextlib
+    import threading
+
+    from ganlib import cli
+
+    artifacts = Path(arguments[arguments.index("--artifacts-dir") + 1])
+    last, done = [None], threading.Event()
+
+    def watch():
+        seen = None
+        while not done.is_set():
+            path = checkpoint_of(artifacts)
+            stamp = path.stat().st_mtime_ns if path is not None and path.exists() else None
+            if stamp != seen:
+                seen, last[0] = stamp, time.perf_counter()
+            time.sleep(0.01)
+    watcher, stamps = threading.Thread(target=watch), WhenWorkStarts(sys.stdout)
+    watcher.start()
+    try:
+        with contextlib.redirect_stdout(stamps):
+            assert cli.main(arguments) == 0
+    finally:
+        done.set()
+        watcher.join()
+    return last[0] - stamps.at, time.perf_counter() - last[0]
+
+
+@pytest.mark.slow
+def test_training_killed_at_ten_random_moments_ends_bit_identical_to_an_uninterrupted_run(tmp_path):
+    began = time.perf_counter()
+    reference, chain = tmp_path / "uninterrupted", tmp_path / "killed"
+    # The uninterrupted run, in this process (the same code as `python -m ganlib train`, without the
+    # start-up), timed: its training and checkpoints, then judging the generator and saving it.
+    train_seconds, save_seconds = timed_in_process(KILL_ARGUMENTS + ["--artifacts-dir", str(reference)])
+    # Each restart is killed at a moment drawn uniformly over the part of its life that writes
+    # anything: from when it says it starts (or resumes) training to when it would end. Killing
+    # it during start-up, before that, is also safe, but costs a start-up and tests nothing.
+    rng = np.random.default_rng(17)
+    chain.mkdir()
+    command = [sys.executable, "-m", "ganlib", *KILL_ARGUMENTS, "--artifacts-dir", str(chain)]
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}   # so the log says at once when training starts
+    kills = []
+    for attempt in range(KILLS):
+        meta = checkpoints.read_meta(checkpoint_of(chain).parent) if checkpoint_of(chain) else None
+        done = meta["step"] if meta else 0
+        moment = rng.uniform(0, train_seconds * (KILL_STEPS - done) / KILL_STEPS + save_seconds)
+        log = chain / f"log-{attempt}.txt"
+        with open(log, "w") as output:
+            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=environment)
+            while process.poll() is None and not STARTS_WORKING.search(log.read_text()):
+                time.sleep(0.005)
+            working = time.perf_counter()
+            while process.poll() is None and time.perf_counter() - working < moment:
+                time.sleep(0.005)
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+            process.wait()
+        kills.append((round(moment, 2), done, process.returncode))
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stdout[-2000:]
+    print(f"uninterrupted: {train_seconds:.1f} s of training and checkpoints, then {save_seconds:.1f} s; kills "
+          f"(seconds after training began, step it began from, exit status): {kills}; test {time.perf_counter() - began:.0f} s")
+
+    killed = [status for _, _, status in kills if status == -signal.SIGKILL]
+    assert len(killed) >= KILLS - 2, f"most restarts should have been killed while running: {kills}"
+    mid_training = [done for _, done, _ in kills if 0 < done < KILL_STEPS]
+    assert mid_training, f"no restart resumed a run that a kill had interrupted midway: {kills}"
+    # Every variable of the training state, the sample grids and the history: bit for bit.
+    with np.load(checkpoint_of(reference)) as straight, np.load(checkpoint_of(chain)) as resumed:
+        assert sorted(straight.files) == sorted(resumed.files)
+        for name in straight.files:
+            if name != "meta":
+                np.testing.assert_array_equal(straight[name], resumed[name], err_msg=name)
+        straight_meta, resumed_meta = json.loads(str(straight["meta"])), json.loads(str(resumed["meta"]))
+    assert straight_meta["step"] == resumed_meta["step"] == KILL_STEPS
+    assert straight_meta["history"] == resumed_meta["history"]
+    generators = [keras.models.load_model(folder / records.GENERATOR_NAME, safe_mode=True)
+                  for folder in (reference, chain)]
+    for a, b in zip(*(generator.get_weights() for generator in generators)):
+        np.testing.assert_array_equal(a, b)
+    straight_record, resumed_record = records.load(reference), records.load(chain)
+    assert resumed_record.steps == KILL_STEPS and resumed_record.metrics == straight_record.metrics
+    assert not [p.name for p in chain.rglob(f"*{records.PARTIAL_MARK}*")], "a killed write left a temporary file"
+
+
+@pytest.mark.slow
+def test_the_command_line_retrains_when_the_learning_rate_changes(tmp_path, capsys):
+    # Issue 17: `python -m ganlib train` with a new --learning-rate into the same folder returned the
+    # old model. Run in this process (cli.main is what `python -m ganlib` calls).
+    from ganlib import cli
+
+    arguments = ["train", "--recipe", "mlp", "--steps", "2", "--snapshots", "1", "--batch-size", "16",
+                 "--no-jit-compile", "--artifacts-dir", str(tmp_path)]
+    assert cli.main(arguments) == 0
+    assert cli.main(arguments + ["--learning-rate", "1e-3"]) == 0
+    said = capsys.readouterr().out
+    assert "Starting a fresh run in checkpoints/run-" in said
+    assert "g_optimizer.learning_rate 0.0002 -> 0.001" in said
+    assert records.load(tmp_path).parameters["learning_rate"] == 1e-3
+    assert len(list(tmp_path.glob(f"{checkpoints.FOLDER_NAME}/*/{checkpoints.FILE_NAME}"))) == 2

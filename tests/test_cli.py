@@ -8,6 +8,9 @@ import sys
 import keras
 import numpy as np
 import pytest
+from conftest import stand_in_generator
+
+from ganlib import cli, course
 
 
 def ganlib(*args):
@@ -19,13 +22,8 @@ def ganlib(*args):
 def models_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("models")
     keras.utils.set_random_seed(0)
-    keras.Sequential([keras.Input((4,)), keras.layers.Dense(784, activation="tanh"),
-                      keras.layers.Reshape((28, 28, 1))]).save(folder / "plain.keras")
-    noise, label = keras.Input((4,)), keras.Input((), dtype="int32")
-    embedded = keras.layers.Embedding(10, 4)(label)
-    images = keras.layers.Reshape((28, 28, 1))(
-        keras.layers.Dense(784, activation="tanh")(keras.layers.Concatenate()([noise, embedded])))
-    keras.Model([noise, label], images).save(folder / "conditional.keras")
+    stand_in_generator(latent_dim=4).save(folder / "plain.keras")
+    stand_in_generator(latent_dim=4, num_classes=10).save(folder / "conditional.keras")
     return folder
 
 
@@ -61,9 +59,9 @@ def test_conditional_model_takes_a_digit(models_dir, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--model", "missing.keras"], "no model at missing.keras"),
     (["--model", "{plain}", "--digit", "7"], "this generator is unconditional"),
-    (["--model", "{plain}", "--digit", "12"], "'12' is not a digit; allowed: 0 to 9"),
-    (["--model", "{plain}", "--n", "0"], "0 is not allowed; give an integer >= 1"),
-    (["--model", "{plain}", "--seed", "-4"], "give an integer from 0"),
+    (["--model", "{plain}", "--digit", "12"], "12 is not allowed; allowed: an integer from 0 to 9"),
+    (["--model", "{plain}", "--n", "0"], "0 is not allowed; allowed: an integer >= 1"),
+    (["--model", "{plain}", "--seed", "-4"], "-4 is not allowed; allowed: an integer from 0 to 2147483647"),
     (["--model", "{plain}", "--out", "{tmp}/digits.png"], "should end in .npy"),
 ])
 def test_bad_requests_get_a_one_line_error(models_dir, tmp_path, args, message):
@@ -78,6 +76,30 @@ def test_bad_requests_get_a_one_line_error(models_dir, tmp_path, args, message):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("option, parameter, value", [
+    ("--steps", "steps", "0"),
+    ("--batch-size", "batch_size", "5000"),
+    ("--snapshots", "snapshots", "501"),
+    ("--seed", "seed", "-1"),
+    ("--learning-rate", "learning_rate", "2"),
+])
+def test_train_options_allow_what_the_notebook_parameters_allow(capsys, option, parameter, value):
+    arguments = ["train", "--recipe", "mlp", "--steps", "10", "--artifacts-dir", "out"]
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(arguments + [option, value])
+    # The words come from course.RULES, the notebooks' own validation.
+    assert f"argument {option}: {value} is not allowed; allowed: {course.RULES[parameter].allowed}" in \
+        capsys.readouterr().err
+
+
+def test_train_options_parse_into_what_train_gets():
+    args = cli.build_parser().parse_args(["train", "--recipe", "mlp", "--steps", "40", "--artifacts-dir", "out",
+                                          "--learning-rate", "1e-2", "--no-jit-compile"])
+    assert (args.steps, args.learning_rate, args.jit_compile, args.batch_size) == (40, 0.01, False, 64)
+    assert cli.build_parser().parse_args(["train", "--recipe", "mlp", "--steps", "4", "--artifacts-dir",
+                                          "o"]).jit_compile is None   # the recipe decides
+
+
 def test_a_file_that_is_not_a_model_is_refused(tmp_path):
     fake = tmp_path / "generator.keras"
     fake.write_bytes(b"not a zip archive")
@@ -85,6 +107,7 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path):
     assert result.returncode == 2 and "could not load" in result.stderr
 
 
+@pytest.mark.slow
 def test_sweep_runs_a_notebook_per_value_and_collects_its_records(tmp_path):
     # Run from outside the checkout: a relative --out must mean this folder, not one under notebooks/.
     result = subprocess.run([sys.executable, "-m", "ganlib", "sweep", "00", "-p", "images_per_class", "2", "3",

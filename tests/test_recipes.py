@@ -30,8 +30,8 @@ def test_wgan_gp_recipe_uses_the_papers_algorithm_settings():
 
 
 @pytest.mark.parametrize("notebook, run_lengths", [
-    ("03_dcgan", {"steps", "comparison_steps"}),
-    ("04_wgan_gp", {"steps", "clip_steps"}),
+    ("03_dcgan", {"steps", "comparison_seconds"}),
+    ("04_wgan_gp", {"steps", "comparison_seconds"}),
 ])
 def test_full_profile_trains_the_default_model_longer(notebook, run_lengths):
     # The README's full-profile results compare the same model trained longer, so only run lengths differ.

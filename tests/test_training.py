@@ -6,20 +6,15 @@ import json
 import keras
 import numpy as np
 import pytest
+from conftest import LATENT, stand_in_gan
 
-from ganlib import data, models, training
-
-LATENT = 8
+from ganlib import data, losses, models, records, training
 
 
 def tiny_gan(loss="non_saturating", **kwargs):
     keras.utils.set_random_seed(0)
-    generator = keras.Sequential([keras.Input((LATENT,)), keras.layers.Dense(28 * 28, activation="tanh"),
-                                  keras.layers.Reshape((28, 28, 1))], name="g")
     critic = models.build_wgan_critic(width=4) if loss == "wasserstein" else models.build_mlp_discriminator()
-    gan = training.GAN(generator, critic, latent_dim=LATENT, loss=loss, seed=0, **kwargs)
-    gan.compile(g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.Adam(1e-3))
-    return gan
+    return stand_in_gan(discriminator=critic, hidden=0, loss=loss, **kwargs)
 
 
 def weights_of(model):
@@ -44,7 +39,17 @@ def test_one_fit_changes_every_weight_of_both_networks(loss, batches):
     assert changed(d_before, gan.discriminator), "the discriminator did not train"
     assert set(history) == {"d_loss", "g_loss", "d_real", "d_fake"}
     assert all(np.isfinite(v[-1]) for v in history.values())
-    assert 0.0 <= history["d_real"][-1] <= 1.0
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "minimax"])
+def test_the_reported_probabilities_are_the_discriminators_on_this_batch(loss, bundled):
+    # d_real and d_fake are mean sigmoid scores of the batch the step trained on, before its update.
+    gan = tiny_gan(loss)
+    real = bundled.images[:32]
+    expected_real = float(np.mean(keras.ops.sigmoid(gan.discriminator(real, training=True))))
+    stats = gan._discriminator_step(real, None)
+    assert float(stats["d_real"]) == pytest.approx(expected_real, rel=1e-5)
+    assert float(np.mean(keras.ops.sigmoid(gan.discriminator(real)))) != pytest.approx(expected_real, rel=1e-5)
 
 
 def test_discriminator_takes_n_critic_steps_per_generator_step(bundled):
@@ -74,11 +79,16 @@ def test_too_few_images_for_n_critic_batches_is_a_clear_error(bundled):
         training.train(gan, bundled.images[:256], steps=1, batch_size=64, snapshots=1, verbose=0)
 
 
-def test_wgan_gp_reports_penalty_and_gradient_norm(batches):
+def test_wgan_gp_reports_penalty_and_gradient_norm(batches, bundled):
     gan = tiny_gan("wasserstein", gp_weight=10.0)
     history = gan.fit(batches, epochs=1, steps_per_epoch=2, verbose=0, shuffle=False).history
     assert set(history) == {"d_loss", "g_loss", "w_distance", "gp", "grad_norm"}
-    assert history["gp"][-1] >= 0 and history["grad_norm"][-1] > 0
+    # The critic's loss is -W plus gp_weight times the penalty, and the penalty, a mean of
+    # (norm - 1)^2, is at least (mean norm - 1)^2.
+    stats = {name: float(value) for name, value in gan._discriminator_step(bundled.images[:32], None).items()}
+    assert stats["d_loss"] == pytest.approx(-stats["w_distance"] + 10.0 * stats["gp"], rel=1e-4, abs=1e-5)
+    assert stats["gp"] >= (stats["grad_norm"] - 1.0) ** 2 - 1e-6
+    assert stats["gp"] > 1e-3   # an untrained critic's gradient norms are far from 1
 
 
 def test_weight_clipping_keeps_critic_weights_inside_the_bound(batches):
@@ -91,6 +101,7 @@ def test_weight_clipping_keeps_critic_weights_inside_the_bound(batches):
     ({"loss": "hinge"}, "loss is 'hinge'; allowed"),
     ({"n_critic": 0}, "n_critic is 0"),
     ({"loss": "non_saturating", "gp_weight": 10.0}, "belong to loss='wasserstein'"),
+    ({"loss": "wasserstein", "label_smoothing": 0.1}, "label_smoothing belongs to loss='non_saturating'"),
 ])
 def test_bad_settings_are_refused_with_a_clear_message(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -106,8 +117,8 @@ def test_train_records_grids_and_saves_the_artifacts(bundled, tmp_path):
     # The generator learned between the first and the last picture of the same noise.
     assert not np.allclose(run.grid.frames[0], run.grid.frames[-1])
     config = {"notebook": "test", "profile": "smoke", "steps": 6}
-    training.save_run(tmp_path, gan.generator, config, run, metrics={"score": np.float32(0.5)},
-                      headline=("score", 0.5))
+    records.save_run(tmp_path, gan.generator, config, run, metrics={"score": np.float32(0.5)},
+                     headline=("score", 0.5))
     record = json.loads((tmp_path / "metrics.json").read_text())
     assert record["steps"] == 6 and record["wall_seconds"] > 0
     assert record["parameters"]["steps"] == 6 and record["metrics"]["score"] == 0.5
