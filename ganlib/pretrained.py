@@ -257,15 +257,57 @@ def save_compact(model, path, format: str = "int8") -> Path:
     return path
 
 
-def read_compact(path):
-    """The Keras model stored at ``path`` by :func:`save_compact`, weights in float32 (no checksum check)."""
-    import keras
+def read_compact(path, into=None):
+    """The Keras model stored at ``path`` by :func:`save_compact`, weights in float32 (no checksum check).
 
+    ``into``: a freshly built model of the same architecture to load the weights into. Without it, a
+    shipped file (``<name>.generator.npz`` or ``<name>.discriminator.npz`` with ``<name>.json`` beside
+    it) is loaded into ganlib's own builders (:func:`build_network`), as the judge is, and any other
+    file is rebuilt from its stored Keras config, which only the Keras version that wrote it is sure to
+    read (Keras 3.12, the last for Python 3.10, refuses the config Keras 3.15 writes).
+    """
+    into = into if into is not None else _shipped_architecture(Path(path))
     with np.load(path, allow_pickle=False) as stored:
-        model = keras.models.model_from_json(str(stored["config"]))
-        weights = [_decode(stored, f"w{i}", tuple(w.shape)) for i, w in enumerate(model.weights)]
-    model.set_weights(weights)
-    return model
+        if into is None:
+            import keras
+
+            into = keras.models.model_from_json(str(stored["config"]))
+        count = sum(1 for key in stored.files if key.startswith("w") and key.split(".")[0][1:].isdigit()
+                    and not key.endswith(".scale"))
+        if count != len(into.weights):
+            raise ValueError(f"{path} holds {count} weight arrays; the model built for it has {len(into.weights)}")
+        weights = [_decode(stored, f"w{i}", tuple(w.shape)) for i, w in enumerate(into.weights)]
+    into.set_weights(weights)
+    return into
+
+
+def _shipped_architecture(path: Path):
+    """A fresh network for a file named like a shipped one with its record beside it, else None."""
+    parts = path.name.split(".")
+    if len(parts) != 3 or parts[0] not in NAMES or parts[1] not in ("generator", "discriminator"):
+        return None
+    if parts[1] == "discriminator" and parts[0] not in DISCRIMINATORS:
+        return None
+    try:
+        settings = json.loads((path.parent / f"{parts[0]}.json").read_text()).get("settings", {})
+    except (OSError, ValueError):
+        return None
+    return build_network(parts[0], parts[1], settings.get("width", 32))
+
+
+def build_network(name: str, role: str = "generator", width: int = 32):
+    """A fresh, untrained network of the shipped ``name``'s architecture, from ganlib's builders."""
+    from ganlib import models, recipes
+
+    if role == "discriminator":
+        _check_name(name, DISCRIMINATORS)
+        return models.build_projection_discriminator(width)
+    _check_name(name)
+    if name == "mlp":
+        return models.build_mlp_generator(recipes.LATENT_DIM)
+    if name == "conditional":
+        return models.build_conditional_generator(recipes.LATENT_DIM, width)
+    return models.build_dcgan_generator(recipes.LATENT_DIM, width, hidden_units=recipes.DCGAN_HIDDEN_UNITS)
 
 
 def _encode(key: str, weight: np.ndarray, format: str) -> dict:
@@ -341,8 +383,8 @@ def _load_verified(path: Path, name: str, role: str):
                               f"{NOTEBOOK_OF[name][:2]} and use the generator it saves")
     verify(path)
     try:
-        return read_compact(path)
-    except Exception as error:   # a file that passes its checksum but does not load: a version mismatch
+        return read_compact(path, into=build_network(name, role, record(name).get("settings", {}).get("width", 32)))
+    except Exception as error:   # a file that passes its checksum but does not fit ganlib's builders
         raise PretrainedError(f"the shipped {name} {role} at {_shown(path)} passes its checksum but does not "
                               f"load ({type(error).__name__}: {error}); retrain it with "
                               f"`{TRAIN_COMMAND} --only {name}`") from error

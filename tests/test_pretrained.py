@@ -81,6 +81,21 @@ def test_each_shipped_generator_passes_its_checksum_and_loads(name):
     assert pretrained.generator_path(name).stat().st_size < 5_000_000   # "a few MB at most"
 
 
+def test_shipped_models_load_into_ganlibs_builders_not_the_stored_keras_config(monkeypatch):
+    # Keras 3.12 (the last for Python 3.10) cannot read the config Keras 3.15 stores; the builders work on both.
+    import keras
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the shipped models must not need the stored Keras config")
+    monkeypatch.setattr(keras.models, "model_from_json", refuse)
+    for name in pretrained.SHIPPED:
+        assert pretrained.load_generator(name).count_params() == pretrained.build_network(
+            name, width=pretrained.record(name)["settings"].get("width", 32)).count_params()
+    pretrained.load_discriminator("conditional")
+    # and so does reading a shipped file by its path (the explorer opens one so)
+    assert pretrained.read_compact(pretrained.generator_path("conditional")).count_params() == 516853
+
+
 @pytest.mark.parametrize("name", pretrained.SHIPPED)
 def test_each_record_says_it_was_trained_at_its_notebooks_full_profile(name):
     record = pretrained.record(name)
@@ -145,6 +160,8 @@ def test_a_file_without_a_checksum_entry_is_refused(shipped_copy):
     sums.write_text("".join(line for line in sums.read_text().splitlines(True) if "discriminator" not in line))
     with pytest.raises(pretrained.PretrainedError, match="no entry in"):
         pretrained.load_discriminator("conditional")
+    # and so does reading a shipped file by its path (the explorer opens one so)
+    assert pretrained.read_compact(pretrained.generator_path("conditional")).count_params() == 516853
 
 
 @pytest.mark.parametrize("name", [n for n in pretrained.NAMES if n not in pretrained.SHIPPED])
