@@ -97,21 +97,29 @@ class DivergenceGuard(keras.callbacks.Callback):
 class TimeBudget(keras.callbacks.Callback):
     """Stop training once ``seconds`` of training time have passed (checked after every batch).
 
-    Time that ``exclude``d callbacks report as ``evaluation_seconds`` (judging samples, say) does
-    not count: models are compared at equal training time, however often they are judged.
+    Training time leaves out two things, so that models are compared at equal training time: the
+    first batch of the run (tracing the train step and, with XLA, compiling it: a fixed cost that
+    trains nothing, kept as ``compile_seconds``), and the time that ``exclude``d callbacks report as
+    ``evaluation_seconds`` (judging samples, say), however often they judge.
     """
 
     def __init__(self, seconds: float, already_spent: float = 0.0, exclude=()):
         super().__init__()
         self.seconds, self.already_spent, self.exclude = seconds, already_spent, list(exclude)
         self.exhausted = False
+        self.compile_seconds = None
 
     def on_train_begin(self, logs=None):
         self._start = time.perf_counter()
+        self.compile_seconds = None
 
     def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        if self.compile_seconds is None:
+            self.compile_seconds = now - self._start
+            return
         judging = sum(callback.evaluation_seconds for callback in self.exclude)
-        if self.already_spent + time.perf_counter() - self._start - judging >= self.seconds:
+        if self.already_spent + now - self._start - self.compile_seconds - judging >= self.seconds:
             self.exhausted = True
             self.model.stop_training = True
 
@@ -144,35 +152,69 @@ class Checkpointer(keras.callbacks.Callback):
 
 
 class QualityTracker(keras.callbacks.Callback):
-    """Record quality measures of the generator every ``every`` epochs, against wall time.
+    """Record quality measures of the generator as it trains, against training time.
 
-    For quality-versus-time curves: each entry holds the generator step, the seconds since training
-    began, and :func:`evaluate_generator`'s measures.
+    For quality-versus-time curves: each entry holds the generator step, the training seconds so far,
+    and :func:`metrics.evaluate_generator`'s measures. By default it judges every ``every`` chunks;
+    with ``every_seconds`` it judges on a clock instead: once before training (step 0), then each
+    time another ``every_seconds`` of training time has passed, and once at the end, so that a fast
+    model and a slow one are judged at the same moments of a time budget. Training time leaves out
+    the time spent judging and the first batch (tracing and, with XLA, compiling the train step; kept
+    as ``compile_seconds``).
     """
 
     def __init__(self, reference: "metrics.Reference", every: int = 1, n: int = 1000, seed: int = 0,
-                 generator: str = "sampler"):
+                 generator: str = "sampler", every_seconds: float | None = None):
         super().__init__()
+        if every_seconds is not None and not every_seconds > 0:
+            raise ValueError(f"every_seconds is {every_seconds!r}; allowed: a number of seconds greater than 0, "
+                             "or None (judge every `every` chunks)")
         self.reference, self.every, self.n, self.seed = reference, every, n, seed
+        self.every_seconds = every_seconds
         # Which of the GAN's generators to judge: "sampler" (the weight average when there is one)
         # or "generator" (the latest weights).
         self.generator = generator
         self.records: list[dict] = []
         self._start = None
+        self._next_at = None
+        self.compile_seconds = None
         self.evaluation_seconds = 0.0  # time spent judging, which is not training time
 
+    def train_seconds(self) -> float:
+        return time.perf_counter() - self._start - self.evaluation_seconds - (self.compile_seconds or 0.0)
+
     def on_train_begin(self, logs=None):
-        self._start = time.perf_counter()
+        if self.every_seconds is not None and not self.records:
+            self._start, self.compile_seconds = time.perf_counter(), None
+            self._judge()    # step 0: what the untrained generator draws
+        self._start, self.evaluation_seconds, self.compile_seconds = time.perf_counter(), 0.0, None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.compile_seconds is None:
+            self.compile_seconds = time.perf_counter() - self._start - self.evaluation_seconds
+            self._next_at = self.every_seconds
+            return
+        if self.every_seconds is not None and self.train_seconds() >= self._next_at:
+            self._judge()
+            while self._next_at <= self.records[-1]["train_seconds"]:
+                self._next_at += self.every_seconds
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.every_seconds is None and (epoch + 1) % self.every == 0:
+            self._judge()
+
+    def on_train_end(self, logs=None):
+        if self.every_seconds is not None and self.records[-1]["step"] != self._step():
+            self._judge()
+
+    def _step(self) -> int:
+        return int(self.model.g_optimizer.iterations.numpy())
+
+    def _judge(self):
         from ganlib import metrics  # here, not at the top: training should not load the judge
 
-        if (epoch + 1) % self.every:
-            return
         began = time.perf_counter()
-        # Training time to this point: wall time less the time spent in earlier evaluations.
-        train_seconds = began - self._start - self.evaluation_seconds
+        train_seconds = self.train_seconds()
         measures = metrics.evaluate_generator(getattr(self.model, self.generator), self.reference, self.n, self.seed)
         self.evaluation_seconds += time.perf_counter() - began
-        self.records.append({"step": int(self.model.g_optimizer.iterations.numpy()),
-                             "train_seconds": train_seconds, **measures})
+        self.records.append({"step": self._step(), "train_seconds": train_seconds, **measures})
