@@ -117,6 +117,13 @@ RULES: dict[str, Rule] = {
     "generated_per_class": _integer(1, 1000),
     "augmentation_seeds": _integer(1, 20),
     "classifier_steps": _integer(1),
+    "pretrained": _boolean(),
+    "comparison_seeds": _integer(1, 20),
+    "realism_weight": Rule("a number >= 0 (0: no realism term)",
+                           lambda value: isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0),
+    "noise_level": _number(0.0, 2.0),
+    "blur_sigma": _number(0.0, 5.0),
+    "style_sources": _integer(20, 1000),
 }
 
 
@@ -199,12 +206,17 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
         },
     ),
     "07_conditional_gan": NotebookSpec(
-        parameters=("profile", "seed", "data_source", "steps", "batch_size", "width", "learning_rate",
-                    "jit_compile", "time_budget", "artifacts_dir"),
+        parameters=("profile", "seed", "data_source", "pretrained", "steps", "batch_size", "width",
+                    "learning_rate", "jit_compile", "time_budget", "comparison_steps", "comparison_seeds",
+                    "artifacts_dir"),
         profiles={
-            "smoke": {"steps": 40, "batch_size": 64, "width": 32, "learning_rate": 2e-4, "jit_compile": False},
-            "default": {"steps": 6000, "batch_size": 64, "width": 32, "learning_rate": 2e-4, "jit_compile": True},
-            "full": {"steps": 20000, "batch_size": 64, "width": 64, "learning_rate": 2e-4, "jit_compile": True},
+            "smoke": {"steps": 40, "batch_size": 64, "width": 32, "learning_rate": 2e-4, "jit_compile": False,
+                      "comparison_steps": 2, "comparison_seeds": 1},
+            "default": {"steps": 4000, "batch_size": 64, "width": 32, "learning_rate": 2e-4, "jit_compile": True,
+                        "comparison_steps": 600, "comparison_seeds": 3},
+            # full: the default's networks trained longer (as 03 and 04 do), which is what ships (data/pretrained/)
+            "full": {"steps": 20000, "batch_size": 64, "width": 32, "learning_rate": 2e-4, "jit_compile": True,
+                     "comparison_steps": 3000, "comparison_seeds": 5},
         },
     ),
     "08_applications": NotebookSpec(
