@@ -13,11 +13,17 @@ FLAVOUR := $(if $(GPU),gpu,cpu)
 STAMP   := $(VENV)/.installed-$(FLAVOUR)
 PROFILE ?= default
 ONLY    ?=
+# LANG=zh runs the Chinese edition (notebooks/zh/). LANG is also the shell's locale variable: any other
+# value (en_US.UTF-8, C.UTF-8, ...) means the English edition, and LANG=zh is not passed on as a locale.
+EDITION := $(if $(filter zh,$(LANG)),zh,en)
+ifeq ($(EDITION),zh)
+override LANG := C.UTF-8
+endif
 
 # The notebooks' kernel is the venv's python: put it first on PATH for every recipe.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help course test unit check lab render site site-check clean clean-venv
+.PHONY: help course test unit check zh lab render site site-check clean clean-venv
 .DEFAULT_GOAL := help
 
 ## help: list the targets
@@ -44,9 +50,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,$(FLAVOUR)]"
 	@touch $(STAMP)
 
-## course: execute every notebook in order at PROFILE (default) into build/, then print a table
+## course: execute every notebook in order at PROFILE (default) into build/, then print a table (LANG=zh: the Chinese edition)
 course: $(STAMP)
-	$(BIN)/python -m ganlib course --profile $(PROFILE) --out build $(if $(ONLY),--only $(ONLY))
+	$(BIN)/python -m ganlib course --profile $(PROFILE) --lang $(EDITION) --out build $(if $(ONLY),--only $(ONLY))
 
 ## test: unit tests, then every notebook at the smoke profile (nbval, lax) and papermill runs
 test: $(STAMP)
@@ -59,6 +65,10 @@ unit: $(STAMP)
 ## check: a one-minute preflight for a workshop machine; ends with READY or NOT READY
 check: $(STAMP)
 	@$(BIN)/python -m ganlib check
+
+## zh: regenerate the Chinese notebooks (notebooks/zh/) from the English ones and translations/zh/*.po
+zh: $(STAMP)
+	$(BIN)/python -m ganlib translate --lang zh
 
 ## lab: open the course in JupyterLab
 lab: $(STAMP)

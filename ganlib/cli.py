@@ -4,7 +4,8 @@
     python -m ganlib generate --model PATH --n N --out FILE.png [--digit D] [--seed S]
     python -m ganlib train    --recipe dcgan --steps N --artifacts-dir DIR [--batch-size B] [--seed S]
                               [--learning-rate L] [--snapshots K] [--no-jit-compile]
-    python -m ganlib course   [--profile default] [--out build | --in-place]
+    python -m ganlib course   [--profile default] [--lang en] [--out build | --in-place]
+    python -m ganlib translate --lang zh [--update | --check]   (generate the Chinese notebooks)
     python -m ganlib check    (is this machine ready for the course? ends with READY or NOT READY)
     python -m ganlib site     [--out build/site]   (the committed notebooks as a static web site)
 """
@@ -88,9 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", default="default", choices=course.PROFILE_NAMES)
     run.add_argument("--only", nargs="+", default=(), metavar="PREFIX",
                      help="run only the notebooks whose names start with these (e.g. 02 03)")
+    run.add_argument("--lang", default="en", choices=("en", "zh"),
+                     help="which edition: en (notebooks/) or zh (the Chinese one, notebooks/zh/)")
     where = run.add_mutually_exclusive_group()
     where.add_argument("--out", type=Path, default=Path("build"), help="folder for executed copies")
     where.add_argument("--in-place", action="store_true", help="store the outputs in notebooks/ itself")
+    translate = commands.add_parser("translate", help="write an edition in another language from the English "
+                                                      "notebooks and translations/<lang>/*.po")
+    translate.add_argument("--lang", required=True, choices=("zh",))
+    mode = translate.add_mutually_exclusive_group()
+    mode.add_argument("--update", action="store_true",
+                      help="sync the .po files with the English notebooks (new cells empty, changed ones fuzzy)")
+    mode.add_argument("--check", action="store_true", help="only list what is missing or out of date")
     return parser
 
 
@@ -127,6 +137,10 @@ def main(argv=None) -> int:
     try:
         if args.command == "course":
             return _run_course(args)
+        if args.command == "translate":
+            from ganlib import i18n, translation
+            return translation.translate_course(args.lang, update=args.update, check_only=args.check,
+                                                translate_output=i18n.translate_output)
         if args.command == "site":
             from ganlib import site
             return site.main(args.out, args.notebooks)
@@ -159,6 +173,14 @@ def _run_course(args) -> int:
     from ganlib import runs
 
     notebooks = course.project_root() / "notebooks"
+    if args.lang != "en":
+        if args.in_place:
+            raise CommandError(f"the {args.lang} edition is generated, outputs included, from the English notebooks: "
+                               f"render those (--lang en --in-place), then `python -m ganlib translate --lang {args.lang}`")
+        notebooks, args.out = notebooks / args.lang, args.out / args.lang
+        if not runs.notebooks_in(notebooks):
+            raise CommandError(f"no {args.lang} edition in {notebooks}: write it with "
+                               f"`python -m ganlib translate --lang {args.lang}`")
     try:
         results = runs.run_course(notebooks, out_dir=args.out, profile=args.profile, in_place=args.in_place,
                                   only=tuple(args.only))

@@ -64,12 +64,12 @@ def check_language(lang: str) -> None:
         raise TranslationError(f"language is {lang!r}; allowed: " + ", ".join(repr(code) for code in LANGUAGES))
 
 
-def english_notebooks(root: Path = ROOT) -> list[Path]:
-    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+def english_notebooks(root: Path | None = None) -> list[Path]:
+    return sorted(((root or ROOT) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def catalog_path(notebook: Path, lang: str, root: Path = ROOT) -> Path:
-    return root / "translations" / lang / f"{notebook.stem}.po"
+def catalog_path(notebook: Path, lang: str, root: Path | None = None) -> Path:
+    return (root or ROOT) / "translations" / lang / f"{notebook.stem}.po"
 
 
 def edition_path(notebook: Path, lang: str) -> Path:
@@ -177,13 +177,14 @@ def same_code(english, edition) -> list[str]:
     return [f"code cell {i + 1} differs" for i, (x, y) in enumerate(zip(a, b)) if x != y]
 
 
-def translate_course(lang: str, update: bool = False, check_only: bool = False, root: Path = ROOT,
+def translate_course(lang: str, update: bool = False, check_only: bool = False, root: Path | None = None,
                      translate_output: Callable[[str, str], str] | None = None, echo=print) -> int:
     """``python -m ganlib translate``: update the catalogs, report problems, or write the edition.
 
     Returns 0 when every notebook's edition is (or could be) written, 1 otherwise.
     """
     check_language(lang)
+    root = root or ROOT
     status = 0
     for notebook in english_notebooks(root):
         path = catalog_path(notebook, lang, root)
