@@ -8,6 +8,8 @@ wrong, and prints how many cases passed when it is right.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ganlib import data, losses, metrics
@@ -53,46 +55,59 @@ def check_to_model_range(candidate) -> None:
 
 # Notebook 01 -----------------------------------------------------------------------------------
 
-def reference_optimal_discriminator(p_data_values, p_g_values):
-    """D*(x) = p_data(x) / (p_data(x) + p_g(x))."""
-    p_data_values, p_g_values = np.asarray(p_data_values, float), np.asarray(p_g_values, float)
-    return p_data_values / (p_data_values + p_g_values)
+def reference_jsd_slope(shift):
+    """d/ds JSD(N(0, 1) || N(s, 1)), from the derivative under the integral sign.
+
+    Differentiating JSD = KL(p || m) / 2 + KL(q || m) / 2 with respect to q's mean, the terms in
+    dm/ds integrate to zero and what is left is (1/2) E_q[(x - s) log(q(x) / m(x))].
+    """
+    from scipy import integrate, stats
+
+    p, q = stats.norm(0.0, 1.0), stats.norm(float(shift), 1.0)
+
+    def integrand(x):
+        log_p, log_q = p.logpdf(x), q.logpdf(x)
+        log_m = np.logaddexp(log_p, log_q) - np.log(2.0)
+        return 0.5 * (x - shift) * np.exp(log_q) * (log_q - log_m)
+    return integrate.quad(integrand, -60.0, 60.0, limit=500, points=sorted({0.0, float(shift)}))[0]
 
 
-def check_optimal_discriminator(candidate) -> None:
+def check_jsd_slope(candidate) -> None:
+    # A central difference of the JSD with a step of 1e-3 to 1e-2 lands well inside these tolerances;
+    # a one-sided difference with a coarse step does not.
+    cases = [(0.5,), (2.0,), (4.0,), (8.0,)]
+    check_function("jsd_slope", candidate, reference_jsd_slope, cases, atol=1e-7, rtol=1e-3)
+
+
+def reference_optimal_discriminator_from_logs(log_p_data, log_p_g):
+    """D* = p_data / (p_data + p_g) = sigmoid(log p_data - log p_g): finite where both densities underflow."""
+    from scipy import special
+
+    return special.expit(np.asarray(log_p_data, float) - np.asarray(log_p_g, float))
+
+
+def check_optimal_discriminator_from_logs(candidate) -> None:
     cases = [
-        (np.array([1.0, 0.0, 0.3]), np.array([1.0, 0.5, 0.0])),
-        (np.array([0.2, 0.05]), np.array([0.6, 0.05])),
-        (np.linspace(0.1, 1, 5), np.linspace(1, 0.1, 5)),
+        (np.log([0.3, 0.05, 0.2]), np.log([0.1, 0.05, 0.6])),   # ordinary densities
+        (np.array([-1000.0, -1010.0]), np.array([-1010.0, -1000.0])),   # both underflow to 0 as densities
+        (np.array([-2.0, -900.0]), np.array([-900.0, -2.0])),   # one side vanishes entirely
     ]
-    check_function("optimal_discriminator", candidate, reference_optimal_discriminator, cases)
-
-
-def reference_value_function(d_real, d_fake):
-    """V = mean(log D(x)) + mean(log(1 - D(G(z))))."""
-    return np.mean(np.log(d_real)) + np.mean(np.log1p(-np.asarray(d_fake, float)))
-
-
-def check_value_function(candidate) -> None:
-    cases = [
-        (np.full(4, 0.5), np.full(4, 0.5)),                  # a coin-flip D: -log 4
-        (np.array([0.9, 0.8, 0.99]), np.array([0.1, 0.3])),  # batches of different sizes
-        (np.array([0.6]), np.array([0.95, 0.9, 0.2, 0.5])),
-    ]
-    check_function("value_function", candidate, reference_value_function, cases)
+    check_function("optimal_discriminator_from_logs", candidate, reference_optimal_discriminator_from_logs, cases)
 
 
 # Notebook 02 -----------------------------------------------------------------------------------
 
-def check_discriminator_loss(candidate) -> None:
+def check_smoothed_discriminator_loss(candidate) -> None:
     cases = [
-        (np.zeros(4), np.zeros(4)),                            # even odds: 2 log 2
-        (np.array([2.0, -1.0, 0.5]), np.array([-3.0, 0.2])),
-        (np.array([-200.0, 30.0]), np.array([200.0, -50.0])),  # a very sure, very wrong D: still finite
+        (np.zeros(4), np.zeros(4), 0.0),                            # even odds, no smoothing: 2 log 2
+        (np.array([2.0, -1.0, 0.5]), np.array([-3.0, 0.2]), 0.1),
+        (np.array([3.0, 4.0]), np.array([-2.0, 1.0, 0.0]), 0.2),   # batches of different sizes
+        (np.array([-200.0, 30.0]), np.array([200.0, -50.0]), 0.1),  # a very sure, very wrong D: still finite
     ]
-    # The reference solution is ganlib.losses.discriminator_loss.
-    reference = lambda real, fake: losses.discriminator_loss(np.float32(real), np.float32(fake))  # noqa: E731
-    check_function("discriminator_loss", candidate, reference, cases)
+    # Called with label_smoothing=smoothing, the reference solution is ganlib.losses.discriminator_loss.
+    check_function("smoothed_discriminator_loss", candidate,
+                   lambda real, fake, smoothing: losses.discriminator_loss(np.float32(real), np.float32(fake),
+                                                                           label_smoothing=smoothing), cases)
 
 
 # Notebook 03 -----------------------------------------------------------------------------------
@@ -117,6 +132,69 @@ def check_penalty_from_norms(candidate) -> None:
     check_function("penalty_from_norms", candidate, reference, cases)
 
 
+def _input_gradient_norms(critic, points):
+    """||d critic / d input|| for each sample of ``points``."""
+    import tensorflow as tf
+
+    points = tf.convert_to_tensor(points, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(points)
+        scores = critic(points, training=True)
+    gradients = tape.gradient(scores, points).numpy()
+    return np.sqrt(np.sum(np.square(gradients.reshape(len(gradients), -1)), axis=1))
+
+
+def reference_one_sided_penalty(critic, real, fake, alpha):
+    """mean over samples of max(0, ||grad f(x_hat)|| - 1)^2, with x_hat = real + alpha * (fake - real)."""
+    real, fake, alpha = (np.asarray(a, np.float32) for a in (real, fake, alpha))
+    norms = _input_gradient_norms(critic, real + alpha * (fake - real))
+    return float(np.mean(np.maximum(0.0, norms - 1.0) ** 2))
+
+
+def _toy_critic(input_shape, hidden: int, seed: int, activation: str = "tanh"):
+    """A small critic with fixed random weights; its last layer is scaled so that the median input-gradient
+    norm on random inputs is 1, so that some samples' slopes lie above 1 and some below."""
+    import keras
+
+    rng = np.random.default_rng(seed)
+    stack = [keras.layers.Dense(hidden, activation=activation)] if hidden else []
+    critic = keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(), *stack, keras.layers.Dense(1)])
+    critic.set_weights([rng.standard_normal(w.shape).astype(np.float32) / np.sqrt(max(1, w.shape[0]))
+                        for w in critic.get_weights()])
+    probe = rng.uniform(-1, 1, (64, *input_shape)).astype(np.float32)
+    weights = critic.get_weights()
+    weights[-2] = weights[-2] / np.median(_input_gradient_norms(critic, probe))
+    critic.set_weights(weights)
+    return critic
+
+
+def _linear_critic(input_shape, slope: float, seed: int):
+    """f(x) = w . x with ||w|| = slope: its input gradient has norm ``slope`` everywhere."""
+    import keras
+
+    critic = keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(), keras.layers.Dense(1, use_bias=False)])
+    w = np.random.default_rng(seed).standard_normal((int(np.prod(input_shape)), 1))
+    critic.set_weights([(slope * w / np.linalg.norm(w)).astype(np.float32)])
+    return critic
+
+
+def check_one_sided_penalty(candidate) -> None:
+    rng = np.random.default_rng(0)
+    real, fake = rng.uniform(-1, 1, (2, 6, 28, 28, 1)).astype(np.float32)
+    alpha = rng.uniform(0, 1, (6, 1, 1, 1)).astype(np.float32)
+    ends = np.array([0.0, 1.0, 0.0, 1.0, 0.5, 0.25], np.float32).reshape(6, 1, 1, 1)   # at the real or the fake image
+    points_real, points_fake = rng.normal(0, 1, (2, 32, 2)).astype(np.float32)
+    cases = [
+        (_linear_critic((28, 28, 1), 1.5, 1), real, fake, alpha),     # slope 1.5 everywhere: (0.5)^2
+        (_linear_critic((28, 28, 1), 0.6, 2), real, fake, alpha),     # slope 0.6 everywhere: no penalty at all
+        (_toy_critic((28, 28, 1), 16, 3), real, fake, alpha),         # slopes on both sides of 1
+        (_toy_critic((28, 28, 1), 16, 4), real, fake, ends),          # alpha 0 and 1: the real and the fake images
+        (_toy_critic((2,), 32, 5, "relu"), points_real, points_fake,  # 2-D points, as on notebook 04's ring
+         rng.uniform(0, 1, (32, 1)).astype(np.float32)),
+    ]
+    check_function("one_sided_penalty", candidate, reference_one_sided_penalty, cases, atol=1e-5, rtol=1e-3)
+
+
 # Notebook 05 -----------------------------------------------------------------------------------
 
 def check_classifier_score(candidate) -> None:
@@ -124,6 +202,28 @@ def check_classifier_score(candidate) -> None:
     peaked = rng.dirichlet(np.full(10, 0.1), size=200)
     cases = [(np.eye(10)[np.arange(100) % 10],), (np.full((20, 10), 0.1),), (peaked,)]
     check_function("classifier_score", candidate, metrics.classifier_score, cases, atol=1e-4, rtol=1e-4)
+
+
+# Notebook 06 -----------------------------------------------------------------------------------
+
+def reference_time_to_reach(curve, measure, threshold, higher_is_better=True):
+    """The first point's ``train_seconds`` whose ``measure`` reaches ``threshold``; ``math.inf`` if none does."""
+    for point in curve:
+        value = point[measure]
+        if (value >= threshold) if higher_is_better else (value <= threshold):
+            return point["train_seconds"]
+    return math.inf
+
+
+def check_time_to_reach(candidate) -> None:
+    curve = [{"train_seconds": t, "recognized_share": r, "frechet_ratio": f}
+             for t, r, f in ((0.0, 0.0, 40.0), (4.1, 0.2, 12.0), (8.0, 0.5, 6.0), (12.3, 0.45, 8.0), (16.2, 0.7, 3.0))]
+    cases = [(curve, "recognized_share", 0.5, True),     # reached exactly at a point: that point counts
+             (curve, "recognized_share", 0.6, True),     # the first point above it, not the last
+             (curve, "frechet_ratio", 8.0, False),       # lower is better: the first point at or below
+             (curve, "recognized_share", 0.9, True),     # never reached: infinity
+             (curve, "frechet_ratio", 50.0, False)]      # already there before training
+    check_function("time_to_reach", candidate, reference_time_to_reach, cases)
 
 
 # Notebook 07 -----------------------------------------------------------------------------------

@@ -92,23 +92,42 @@ def test_a_typo_in_an_injected_name_is_caught(smoke, tmp_path):
 EXERCISE_ANSWERS = {
     "to_model_range": ("def to_model_range(pixels):\n    return pixels / 255.0\n",
                        "from ganlib.data import to_model_range\n"),
-    "optimal_discriminator": ("def optimal_discriminator(p_data_values, p_g_values):\n"
-                              "    return p_g_values / (p_data_values + p_g_values)\n",
-                              "from ganlib.exercises import reference_optimal_discriminator as optimal_discriminator\n"),
-    "value_function": ("def value_function(d_real, d_fake):\n"
-                       "    return np.mean(np.log(d_real)) + np.mean(np.log(d_fake))\n",
-                       "from ganlib.exercises import reference_value_function as value_function\n"),
-    "discriminator_loss": ("def discriminator_loss(real_logits, fake_logits):\n"
-                           "    sigmoid = lambda x: 1 / (1 + np.exp(-x))\n"
-                           "    return -np.mean(np.log(sigmoid(real_logits))) - np.mean(np.log(1 - sigmoid(fake_logits)))\n",
-                           "from ganlib.losses import discriminator_loss\n"),
+    # A one-sided difference with a coarse step: close, but not the derivative.
+    "jsd_slope": ("from ganlib.divergences import jensen_shannon\n"
+                  "def jsd_slope(shift):\n"
+                  "    f = lambda s: jensen_shannon(stats.norm(0, 1), stats.norm(s, 1))\n"
+                  "    return (f(shift + 0.5) - f(shift)) / 0.5\n",
+                  "from ganlib.exercises import reference_jsd_slope as jsd_slope\n"),
+    # Exponentiating first: 0 / 0 where both densities underflow.
+    "optimal_discriminator_from_logs": ("def optimal_discriminator_from_logs(log_p_data, log_p_g):\n"
+                                        "    return np.exp(log_p_data) / (np.exp(log_p_data) + np.exp(log_p_g))\n",
+                                        "from ganlib.exercises import reference_optimal_discriminator_from_logs"
+                                        " as optimal_discriminator_from_logs\n"),
+    # Smooths only the real term's first half: forgets that target 1 - s also puts weight s on "fake".
+    "smoothed_discriminator_loss": ("def smoothed_discriminator_loss(real_logits, fake_logits, smoothing):\n"
+                                    "    softplus = lambda x: np.logaddexp(0, x)\n"
+                                    "    return (1 - smoothing) * np.mean(softplus(-real_logits)) + np.mean(softplus(fake_logits))\n",
+                                    "from ganlib.losses import discriminator_loss\n"
+                                    "def smoothed_discriminator_loss(real_logits, fake_logits, smoothing):\n"
+                                    "    return discriminator_loss(real_logits, fake_logits, label_smoothing=smoothing)\n"),
     "lerp": ("def lerp(z0, z1, t):\n    return t * z0 + (1 - t) * z1\n",
              "from ganlib.exercises import reference_lerp as lerp\n"),
-    "penalty_from_norms": ("def penalty_from_norms(norms):\n    return np.mean((norms - 1) ** 2) * 10\n",
-                           "from ganlib.losses import penalty_from_norms\n"),
+    # Wrong: the two-sided penalty of notebook 04's teaching cell, which also punishes slopes below 1.
+    "one_sided_penalty": ("def one_sided_penalty(critic, real, fake, alpha):\n"
+                          "    x_hat = tf.convert_to_tensor(real + alpha * (fake - real))\n"
+                          "    with tf.GradientTape() as tape:\n"
+                          "        tape.watch(x_hat)\n"
+                          "        scores = critic(x_hat, training=True)\n"
+                          "    gradients = tf.reshape(tape.gradient(scores, x_hat), [len(real), -1])\n"
+                          "    return tf.reduce_mean(tf.square(tf.norm(gradients, axis=1) - 1.0))\n",
+                          "from ganlib.exercises import reference_one_sided_penalty as one_sided_penalty\n"),
     "classifier_score": ("def classifier_score(probabilities):\n"
                          "    return np.exp(np.mean(np.sum(probabilities * np.log(probabilities + 1e-12), axis=1)))\n",
                          "from ganlib.metrics import classifier_score\n"),
+    "time_to_reach": ("def time_to_reach(curve, measure, threshold, higher_is_better=True):\n"
+                      "    # ignores which way is better, and answers 0 for never\n"
+                      "    return next((p['train_seconds'] for p in curve if p[measure] >= threshold), 0.0)\n",
+                      "from ganlib.exercises import reference_time_to_reach as time_to_reach\n"),
     "label_agreement": ("def label_agreement(probabilities, labels):\n"
                         "    return np.mean(probabilities.argmax(axis=1) == labels)\n",
                         "from ganlib.metrics import label_agreement\n"),
