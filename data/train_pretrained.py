@@ -38,7 +38,7 @@ import numpy as np
 import tensorflow as tf
 
 import ganlib
-from ganlib import course, data, pretrained, recipes, sampling, training
+from ganlib import course, data, pretrained, recipes, records, sampling, training
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK_DIR = ROOT / "artifacts" / "pretrained"
@@ -124,7 +124,7 @@ def train_recipe(recipe: str, checkpoints: Path) -> dict:
           + (f" (overridden here: {plan['overrides']})" if plan["overrides"] else ""), flush=True)
     run = training.train(gan, train.images, labels=train.labels if recipe == "conditional" else None,
                          steps=settings["steps"], batch_size=settings["batch_size"], seed=SEED,
-                         snapshots=SNAPSHOTS, checkpoint_dir=folder, verbose=2)
+                         snapshots=SNAPSHOTS, artifacts_dir=folder, verbose=2)
     if run.steps < settings["steps"]:
         sys.exit(f"[{recipe}] stopped at step {run.steps} of {settings['steps']}: rerun to resume")
     out = original_dir(recipe)
@@ -145,7 +145,7 @@ def train_recipe(recipe: str, checkpoints: Path) -> dict:
         "versions": {"python": platform.python_version(), "tensorflow": tf.__version__,
                      "keras": keras.__version__, "ganlib": ganlib.__version__},
     }
-    training.write_json_atomically(out / "run.json", record)
+    records.write_json(out / "run.json", record)
     print(f"[{recipe}] {run.steps:,} steps in {run.wall_seconds:.0f} s; float32 networks in {out}", flush=True)
     return record
 
@@ -217,7 +217,7 @@ def export_recipe(recipe: str) -> dict:
         path = pretrained.save_compact(d_original, pretrained.discriminator_path(recipe), DISCRIMINATOR_FORMAT)
         record["discriminator_shipped_vs_float32"] = compare_discriminators(
             d_original, pretrained.read_compact(path), path)
-    training.write_json_atomically(pretrained.record_path(recipe), record)
+    records.write_json(pretrained.record_path(recipe), record)
     pretrained.write_checksums()
     if recipe not in pretrained.SHIPPED:
         print(f"[{recipe}] now add {recipe!r} to ganlib.pretrained.SHIPPED, and commit its files once", flush=True)
@@ -278,7 +278,7 @@ def compare_formats(recipe: str) -> dict:
     path.parent.mkdir(parents=True, exist_ok=True)
     table = json.loads(path.read_text()) if path.is_file() else {}
     table[recipe] = result
-    training.write_json_atomically(path, table)
+    records.write_json(path, table)
     for format, row in result["formats"].items():
         print(f"[{recipe}] {format:<8} {row['bytes'] / 1e6:6.2f} MB  "
               + "  ".join(f"{k} {v}" for k, v in row.items() if k not in ("bytes", "discriminator")), flush=True)

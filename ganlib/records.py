@@ -145,14 +145,6 @@ class RunRecord:
                  "final_losses", "metrics", "headline", "checkpoint", "versions"]
         return {name: values[name] for name in order}
 
-    # Compatibility (issue 17): notebooks 06 and 08 read records as dicts (record["metrics"],
-    # record.get("profile")). The lead removes these two once they use attributes.
-    def __getitem__(self, name):
-        return self.to_dict()[name]
-
-    def get(self, name, default=None):
-        return self.to_dict().get(name, default)
-
 
 # What each field may hold: (a check, the words for an error).
 _FIELDS = {

@@ -242,7 +242,7 @@ class TrainingRun:
 
 
 def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, labels=None, snapshots: int = 20,
-          grid: SampleGrid | None = None, callbacks=(), artifacts_dir=None, checkpoint_dir=None,
+          grid: SampleGrid | None = None, callbacks=(), artifacts_dir=None,
           time_budget: float | None = None, verbose: int = 2) -> TrainingRun:
     """Train for ``steps`` generator steps with ``fit()``, in ``snapshots`` equal chunks ("epochs").
 
@@ -256,7 +256,6 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
     the last one stopped (one whose run already finished returns at once), and continues exactly
     as the uninterrupted run would: same data order, same noise, same optimizer state. A call with
     any setting changed starts a fresh run in its own folder and says so in one line.
-    ``checkpoint_dir`` is the older form (the ``checkpoints`` folder itself).
     """
     snapshots = max(1, min(snapshots, steps))
     steps_per_epoch = math.ceil(steps / snapshots)
@@ -269,7 +268,7 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
     guard = DivergenceGuard(seed=seed)
     history, start_epoch, prior_seconds = {}, 0, 0.0
     extra, folder, notice = [], None, ""
-    root = _checkpoint_root(artifacts_dir, checkpoint_dir)
+    root = None if artifacts_dir is None else Path(artifacts_dir) / checkpoints.FOLDER_NAME
     if root is not None:
         run_key = checkpoints.run_key(gan, images, labels, steps=snapshots * steps_per_epoch, snapshots=snapshots,
                                       batch_size=batch_size, seed=seed, time_budget=time_budget)
@@ -303,21 +302,3 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
                        wall_seconds=prior_seconds + time.perf_counter() - start,
                        steps_per_epoch=steps_per_epoch, resumed_from=start_epoch * steps_per_epoch,
                        stopped_by_budget=bool(budget and budget[0].exhausted), checkpoint_dir=folder, notice=notice)
-
-
-def _checkpoint_root(artifacts_dir, checkpoint_dir) -> Path | None:
-    """The folder that holds a run's checkpoint folders: ``artifacts_dir/checkpoints``."""
-    if checkpoint_dir is None:
-        return None if artifacts_dir is None else Path(artifacts_dir) / checkpoints.FOLDER_NAME
-    # Compatibility (issue 17): notebooks pass checkpoint_dir=f"{artifacts_dir}/checkpoints" themselves.
-    # The lead removes this branch once they pass artifacts_dir=config.artifacts_dir.
-    if artifacts_dir is not None:
-        raise ValueError("pass artifacts_dir (train puts the checkpoints under it), not checkpoint_dir as well")
-    return Path(checkpoint_dir)
-
-
-# Compatibility (issue 17): the run record moved to ganlib.records, its one writer and reader.
-# Notebooks still call training.save_run and training.write_json_atomically; the lead removes these
-# two names once they call records.save_run and records.write_json.
-save_run = records.save_run
-write_json_atomically = records.write_json

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from ganlib import data, metrics, models, recipes, sampling, training
+from ganlib import data, metrics, models, recipes, records, sampling, training
 
 LATENT = 8
 
@@ -126,6 +126,6 @@ def test_the_conditional_recipe_trains_on_labelled_digits_and_saves_a_two_input_
     run = training.train(gan, bundled.images[:128], labels=bundled.labels[:128], steps=2, batch_size=32,
                          snapshots=1, verbose=0)
     assert run.steps == 2 and gan.conditional
-    training.save_run(tmp_path, gan.sampler, {"notebook": "test"}, run)
+    records.save_run(tmp_path, gan.sampler, {"notebook": "test"}, run)
     reloaded = keras.models.load_model(tmp_path / "generator.keras", safe_mode=True, compile=False)
     assert sampling.is_conditional(reloaded)

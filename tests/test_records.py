@@ -51,15 +51,6 @@ def test_the_record_written_is_the_record_read(trained, tmp_path, monkeypatch):
     np.testing.assert_allclose(reloaded(z), gan.generator(z), atol=1e-6)
 
 
-def test_the_older_names_still_write_the_same_record(trained, tmp_path):
-    # Compatibility (issue 17): notebooks call training.save_run / training.write_json_atomically until they switch.
-    gan, run = trained
-    training.save_run(tmp_path, None, {"notebook": "x", "profile": "smoke"}, run)
-    assert records.load(tmp_path).steps == 2
-    training.write_json_atomically(tmp_path / "table.json", [{"a": np.int64(1)}])
-    assert json.loads((tmp_path / "table.json").read_text()) == [{"a": 1}]
-
-
 def test_a_record_of_the_layout_before_issue_17_still_reads(tmp_path):
     older = {"notebook": "07_conditional_gan", "profile": "default", "parameters": {"steps": 6000}, "steps": 6000,
              "wall_seconds": 812.5, "final_losses": {"d_loss": 1.2}, "metrics": {"label_agreement": 0.98},
@@ -67,7 +58,7 @@ def test_a_record_of_the_layout_before_issue_17_still_reads(tmp_path):
     (tmp_path / "metrics.json").write_text(json.dumps(older))
     record = records.load(tmp_path / "metrics.json")
     assert record.metrics["label_agreement"] == 0.98 and record.checkpoint is None
-    assert record["metrics"] is not None and record.get("profile") == "default"   # the dict-style compatibility
+    assert record.profile == "default" and record.steps == 6000
 
 
 @pytest.mark.parametrize("content, message", [
