@@ -25,6 +25,23 @@ def notebooks_in(folder) -> list[Path]:
     return sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
 
 
+def _kernel_manager_class():
+    """Where the system has Unix sockets, the kernel talks to papermill over them (IPC) rather than TCP:
+    nothing listens on a port, and ipykernel has no reason to print its "Kernel is running over TCP
+    without encryption" warning into the course's output, once per notebook."""
+    from jupyter_client.manager import KernelManager
+
+    if os.name != "posix":
+        return KernelManager
+
+    class LocalSocketKernelManager(KernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+
+    return LocalSocketKernelManager
+
+
 def run_notebook(path, output_path, parameters: dict | None = None) -> NotebookResult:
     """Execute one notebook with papermill, after checking the parameter names it will be given."""
     import papermill
@@ -47,7 +64,8 @@ def run_notebook(path, output_path, parameters: dict | None = None) -> NotebookR
     try:
         papermill.execute_notebook(str(path), str(output_path), parameters=parameters,
                                    cwd=str(path.parent), kernel_name="python3",
-                                   progress_bar=False, log_output=False)
+                                   progress_bar=False, log_output=False,
+                                   kernel_manager_class=_kernel_manager_class())
     except papermill.PapermillExecutionError as error:
         status = f"failed: {error.ename}: {error.evalue}".splitlines()[0]
     wall_seconds = time.perf_counter() - start

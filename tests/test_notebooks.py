@@ -5,6 +5,7 @@ nbval executes every notebook at the smoke profile too (``make test`` passes ``-
 
 import ast
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -51,11 +52,13 @@ def smoke(monkeypatch):
     monkeypatch.setenv(course.PROFILE_ENV, "smoke")
 
 
-def test_papermill_run_with_injected_parameters_writes_its_record(smoke, tmp_path):
+def test_papermill_run_with_injected_parameters_writes_its_record(smoke, tmp_path, capfd):
     artifacts = tmp_path / "artifacts"
     result = runs.run_notebook(ROOT / "notebooks" / "00_setup_and_data.ipynb", tmp_path / "out.ipynb",
                                {"images_per_class": 3, "seed": 7, "artifacts_dir": str(artifacts)})
     assert result.status == "ok"
+    if os.name == "posix":   # the kernel's own stderr: no warning about an unencrypted TCP connection
+        assert "without encryption" not in capfd.readouterr().err
     assert result.headline == "digits loaded = 5000"
     record = json.loads((artifacts / "metrics.json").read_text())
     assert record["profile"] == "smoke"
