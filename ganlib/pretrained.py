@@ -81,7 +81,7 @@ NOTEBOOK_OF = {"mlp": "02_article_gan", "dcgan": "03_dcgan", "wgan-gp": "04_wgan
 DISCRIMINATORS = ("conditional",)                   # recipes whose discriminator ships too
 # The ones whose files are in data/pretrained today. wgan-gp is trained by the same script; it joins
 # this list when its run has finished (issue 18).
-SHIPPED = ("mlp", "dcgan", "conditional")
+SHIPPED = ("mlp", "dcgan", "wgan-gp", "conditional")
 PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "data" / "pretrained"
 CHECKSUM_PATH = PRETRAINED_DIR / "SHA256SUMS"
 TRAIN_COMMAND = "python data/train_pretrained.py"
