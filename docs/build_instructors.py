@@ -38,9 +38,40 @@ DOCS = ROOT / "docs"
 TEMPLATE = DOCS / "instructors.in.md"
 GUIDE = DOCS / "instructors.md"
 ANSWERS = DOCS / "answers"
+# The Chinese guide: its template and answers are translations; its exercises come from notebooks/zh/.
+GUIDE_ZH, TEMPLATE_ZH, ANSWERS_ZH = DOCS / "instructors.zh.md", DOCS / "instructors.zh.in.md", ANSWERS / "zh"
 README = ROOT / "README.md"
 REGENERATE = ".venv/bin/python docs/build_instructors.py"
-PENDING = "*Answer pending: docs/answers/{number}.md has no section for this exercise yet.*"
+
+# What the guide says in each language (the Chinese guide, docs/instructors.zh.md, is built from the
+# Chinese notebooks, docs/answers/zh/ and docs/instructors.zh.in.md with these words).
+LABELS = {
+    "en": {"exercises_heading": "Exercises", "exercise": "Exercise", "no_exercises": "This notebook has no exercises.",
+           "item": "**Exercise {number}.** ", "discussion": "Discussion:", "answer": "Answer:",
+           "checked_by": "*Checked automatically* by `exercises.{check}({function})`. Reference solution (`{where}`):",
+           "cases": "The check's cases ({tolerance}), as inputs → expected output:",
+           "pending": "*Answer pending: {answers}/{number}.md has no section for this exercise yet.*",
+           "checked_short": "{number} (`{function}`, checked)", "open": "open: {numbers}", "none": "none",
+           "and": " and ", "none_yet": "none yet",
+           "no_times": ("No timings are recorded yet. Measure them on a machine like your attendees' with "
+                        "`benchmarks/notebook_times.py run --variant default` (and `smoke`, `full`, `pretrained`); "
+                        "then rerun this guide's generator.\n"),
+           "times_note": ("Wall time of each whole notebook, kernel start included, run in order as `make course` "
+                          "runs them; peak memory is the notebook's kernel at the default profile. Measured with "
+                          "`benchmarks/notebook_times.py` on: {machines}.\n")},
+    "zh": {"exercises_heading": "练习", "exercise": "练习", "no_exercises": "本笔记本没有练习。",
+           "item": "**练习 {number}.** ", "discussion": "讨论：", "answer": "答案：",
+           "checked_by": "由 `exercises.{check}({function})` *自动检查*。参考解答（`{where}`）：",
+           "cases": "检查所用的用例（{tolerance}），格式为 输入 → 期望输出：",
+           "pending": "*答案待补：{answers}/{number}.md 中还没有这道练习的小节。*",
+           "checked_short": "{number}（`{function}`，自动检查）", "open": "开放题：{numbers}", "none": "无",
+           "and": "、", "none_yet": "暂无",
+           "no_times": ("还没有记录任何用时。请在与学员相似的机器上用 "
+                        "`benchmarks/notebook_times.py run --variant default`（以及 `smoke`、`full`、`pretrained`）"
+                        "测量，然后重新生成本指南。\n"),
+           "times_note": ("每个笔记本从启动内核到运行结束的总用时，按 `make course` 的顺序依次运行；峰值内存是该笔记本的"
+                          "内核在 default 运行档位下的峰值。由 `benchmarks/notebook_times.py` 测量，环境：{machines}。\n")},
+}
 
 
 def _load_notebook_times():
@@ -66,7 +97,8 @@ class Exercise:
 
 
 ITEM = re.compile(r"^ {0,3}(\d+)[.)]\s+(.*)$")
-HEADED = re.compile(r"^#{3,4}\s+Exercise\s+(\d+)\b[:.]?\s*(.*)$", re.I)
+HEADED = re.compile(r"^#{3,4}\s+(?:Exercise|练习)\s*(\d+)\b[:.：]?\s*(.*)$", re.I)
+SECTION = re.compile(r"^##\s+(?:Exercises|练习)\s*$", re.M)
 CHECK_CALL = re.compile(r"exercises\.(check_\w+)\(\s*(\w+)\s*\)")
 
 
@@ -80,7 +112,7 @@ def exercises_of(path: Path) -> list[Exercise]:
     """
     cells = nbformat.read(path, as_version=4).cells
     start = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"
-                  and re.search(r"^##\s+Exercises\s*$", c.source, flags=re.M)), None)
+                  and SECTION.search(c.source)), None)
     if start is None:
         return []
     found: list[Exercise] = []
@@ -95,7 +127,7 @@ def exercises_of(path: Path) -> list[Exercise]:
             continue
         lines = cell.source.splitlines()
         if index == start:
-            lines = lines[next(n for n, line in enumerate(lines) if re.match(r"^##\s+Exercises\s*$", line)) + 1:]
+            lines = lines[next(n for n, line in enumerate(lines) if SECTION.match(line)) + 1:]
         current = None    # an exercise's text stays within its cell
         for line in lines:
             item = HEADED.match(line) or ITEM.match(line)
@@ -190,7 +222,7 @@ def written_answers(number: str, answers_dir: Path = ANSWERS) -> dict[int, str]:
         return {}
     answers, current = {}, None
     for line in path.read_text(encoding="utf-8").splitlines():
-        heading = re.match(r"^#{1,3}\s*(?:Exercise\s*)?(\d+)\b[.:)]?\s*(.*)$", line, flags=re.I)
+        heading = re.match(r"^#{1,3}\s*(?:Exercise\s*|练习\s*)?(\d+)\b[.:)：]?\s*(.*)$", line, flags=re.I)
         if heading:
             current = int(heading.group(1))
             answers[current] = []
@@ -201,7 +233,8 @@ def written_answers(number: str, answers_dir: Path = ANSWERS) -> dict[int, str]:
     return {n: text for n, text in texts.items() if text.strip()}
 
 
-def answers_section(notebooks: list[Path], answers_dir: Path = ANSWERS, draft: bool = False) -> str:
+def answers_section(notebooks: list[Path], answers_dir: Path = ANSWERS, draft: bool = False, lang: str = "en") -> str:
+    words = LABELS[lang]
     parts, missing = [], []
     for path in notebooks:
         number = path.stem[:2]
@@ -210,28 +243,32 @@ def answers_section(notebooks: list[Path], answers_dir: Path = ANSWERS, draft: b
         title = _title(path)
         parts.append(f"### {title}\n")
         if not found:
-            parts.append("This notebook has no exercises.\n")
+            parts.append(words["no_exercises"] + "\n")
             continue
         for exercise in found:
-            parts.append(f"**Exercise {exercise.number}.** {_quote(exercise.text)}\n")
+            parts.append(words["item"].format(number=exercise.number) + _quote(exercise.text) + "\n")
             for function, check in exercise.checked:
                 reference = reference_of(check)
-                parts.append(f"*Checked automatically* by `exercises.{check}({function})`. Reference solution "
-                             f"(`{reference.where}`):\n\n```python\n{reference.source}\n```\n")
-                parts.append(f"The check's cases ({reference.tolerance}), as inputs → expected output:\n\n"
+                parts.append(words["checked_by"].format(check=check, function=function, where=reference.where)
+                             + f"\n\n```python\n{reference.source}\n```\n")
+                parts.append(words["cases"].format(tolerance=reference.tolerance) + "\n\n"
                              + "\n".join(f"- `{line}`" for line in reference.cases) + "\n")
             if exercise.number in written:
-                parts.append(("Discussion:\n\n" if exercise.checked else "Answer:\n\n") + written[exercise.number] + "\n")
+                parts.append(words["discussion" if exercise.checked else "answer"] + "\n\n"
+                             + written[exercise.number] + "\n")
             elif not exercise.checked:
                 missing.append(f"{path.stem} exercise {exercise.number}")
-                parts.append(PENDING.format(number=number) + "\n")
+                parts.append(words["pending"].format(answers=answers_dir.relative_to(ROOT) if answers_dir.is_relative_to(ROOT)
+                                                     else answers_dir, number=number) + "\n")
     if missing and not draft:
-        raise MissingAnswers("open exercises without a written answer in docs/answers/NN.md: " + ", ".join(missing))
+        raise MissingAnswers(f"open exercises without a written answer in {answers_dir}: " + ", ".join(missing))
     return "\n".join(parts).rstrip() + "\n"
 
 
-def _and(items: list[str]) -> str:
-    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+def _and(items: list[str], lang: str = "en") -> str:
+    if len(items) < 2:
+        return "".join(items)
+    return ("、".join(items) if lang == "zh" else ", ".join(items[:-1]) + LABELS[lang]["and"] + items[-1])
 
 
 def _quote(text: str) -> str:
@@ -244,32 +281,39 @@ def _title(path: Path) -> str:
     return match.group(1).strip() if match else path.stem
 
 
-def exercises_line(path: Path) -> str:
+def exercises_line(path: Path, lang: str = "en") -> str:
     """E.g. "1 (`lerp`, checked); open: 2, 3" for a plan's exercises column."""
+    words = LABELS[lang]
     found = exercises_of(path)
     if not found:
-        return "none"
-    checked = ", ".join(f"{e.number} (`{e.checked[0][0]}`, checked)" for e in found if e.checked)
-    open_ = ", ".join(str(e.number) for e in found if not e.checked)
-    return "; ".join(part for part in (checked, f"open: {open_}" if open_ else "") if part)
+        return words["none"]
+    comma, semicolon = ("、", "；") if lang == "zh" else (", ", "; ")
+    checked = comma.join(words["checked_short"].format(number=e.number, function=e.checked[0][0])
+                         for e in found if e.checked)
+    open_ = comma.join(str(e.number) for e in found if not e.checked)
+    return semicolon.join(part for part in (checked, words["open"].format(numbers=open_) if open_ else "") if part)
 
 
 # The guide and the README ---------------------------------------------------------------------
 
 
-def time_section(results: dict, names: list[str], times) -> str:
+TABLE_WORDS_ZH = {"notebook": "笔记本", "default, shipped generators": "default，用随附的生成器",
+                  "peak memory (default)": "峰值内存（default）", "**all, in order**": "**全部，依次运行**",
+                  "not measured": "未测量", "failed": "失败", "as default": "同 default"}
+
+
+def time_section(results: dict, names: list[str], times, lang: str = "en") -> str:
     table = times.time_table(results, names)
     if not table:
-        return ("No timings are recorded yet. Measure them on a machine like your attendees' with "
-                "`benchmarks/notebook_times.py run --variant default` (and `smoke`, `full`, `pretrained`); "
-                "then rerun this guide's generator.\n")
-    return (table + "\n\nWall time of each whole notebook, kernel start included, run in order as `make course` "
-            "runs them; peak memory is the notebook's kernel at the default profile. Measured with "
-            f"`benchmarks/notebook_times.py` on: {times.machines_line(results)}.\n")
+        return LABELS[lang]["no_times"]
+    if lang == "zh":
+        table = "\n".join("|".join(f" {TABLE_WORDS_ZH.get(c.strip(), c.strip())} " if c.strip() else c
+                                    for c in line.split("|")).strip() for line in table.splitlines())
+    return table + "\n\n" + LABELS[lang]["times_note"].format(machines=times.machines_line(results))
 
 
 def build_guide(notebooks_dir: Path = ROOT / "notebooks", results_dir: Path | None = None,
-                answers_dir: Path = ANSWERS, draft: bool = False, template: Path = TEMPLATE) -> str:
+                answers_dir: Path = ANSWERS, draft: bool = False, template: Path = TEMPLATE, lang: str = "en") -> str:
     times = _load_notebook_times()
     paths = times.notebooks(notebooks_dir)
     results = times.load_results(results_dir or times.RESULTS)
@@ -280,17 +324,22 @@ def build_guide(notebooks_dir: Path = ROOT / "notebooks", results_dir: Path | No
         number = match.group(1)
         if number not in by_number:
             raise ValueError(f"{template.name} names notebook {number}, which does not exist")
-        return exercises_line(by_number[number])
+        return exercises_line(by_number[number], lang)
 
     text = re.sub(r"\{\{exercises (\d\d)\}\}", exercises_placeholder, text)
     with_pretrained = [p.stem[:2] for p in paths if "pretrained" in times.parameter_names(p)]
-    text = text.replace("{{pretrained_notebooks}}", _and(with_pretrained) or "none yet")
-    text = text.replace("{{time_table}}", time_section(results, [p.stem for p in paths], times).rstrip())
-    text = text.replace("{{answers}}", answers_section(paths, answers_dir, draft).rstrip())
+    text = text.replace("{{pretrained_notebooks}}", _and(with_pretrained, lang) or LABELS[lang]["none_yet"])
+    text = text.replace("{{time_table}}", time_section(results, [p.stem for p in paths], times, lang).rstrip())
+    text = text.replace("{{answers}}", answers_section(paths, answers_dir, draft, lang).rstrip())
     leftover = re.findall(r"\{\{[^}]*\}\}", text)
     if leftover:
         raise ValueError(f"{template.name} has placeholders this script does not know: {leftover}")
     return text
+
+
+def build_guide_zh(draft: bool = False) -> str:
+    """The Chinese guide: the same parts, from the Chinese notebooks, answers and template."""
+    return build_guide(ROOT / "notebooks" / "zh", answers_dir=ANSWERS_ZH, draft=draft, template=TEMPLATE_ZH, lang="zh")
 
 
 MAP_START, MAP_END = "<!-- notebook map: start -->", "<!-- notebook map: end -->"
@@ -326,22 +375,23 @@ def main(argv=None) -> int:
     times = _load_notebook_times()
     try:
         guide = build_guide(draft=args.draft)
+        guide_zh = build_guide_zh(draft=args.draft)
     except MissingAnswers as error:
         print(f"{error}\nWrite them (a '## Exercise N' section each), or build a draft with --draft.", file=sys.stderr)
         return 1
     readme = readme_with_times(README.read_text(encoding="utf-8"), times.load_results(), times)
-    stale = [path for path, text in ((GUIDE, guide), (README, readme))
-             if not path.exists() or path.read_text(encoding="utf-8") != text]
+    outputs = ((GUIDE, guide), (GUIDE_ZH, guide_zh), (README, readme))
+    stale = [path for path, text in outputs if not path.exists() or path.read_text(encoding="utf-8") != text]
     if args.check:
         for path in stale:
             print(f"{path.relative_to(ROOT)} is out of date: run {REGENERATE}")
         return 1 if stale else 0
-    for path, text in ((GUIDE, guide), (README, readme)):
+    for path, text in outputs:
         if path in stale:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)}")
     if not stale:
-        print("docs/instructors.md and README.md are up to date")
+        print("docs/instructors.md, docs/instructors.zh.md and README.md are up to date")
     return 0
 
 

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ganlib import data, losses, metrics
+from ganlib.i18n import message
 
 
 class ExerciseError(AssertionError):
@@ -20,25 +21,29 @@ class ExerciseError(AssertionError):
 
 
 def check_function(name: str, candidate, reference, cases, atol: float = 1e-5, rtol: float = 1e-4) -> None:
-    """Compare ``candidate(*case)`` with ``reference(*case)`` for every case, and say how it went."""
+    """Compare ``candidate(*case)`` with ``reference(*case)`` for every case, and say how it went.
+
+    The messages come from ganlib.i18n's table, in the reader's language (Chinese in notebooks/zh/).
+    """
     for number, case in enumerate(cases, start=1):
         try:
             answer = candidate(*case)
         except NotImplementedError:
-            print(f"{name}: not attempted yet. Write it in the cell above, run that cell, then this one.")
+            print(message("not_attempted", name=name))
             return
         expected = np.asarray(reference(*case))
         if answer is None:
-            raise ExerciseError(f"{name} returned None for case {number}: it should return a value")
+            raise ExerciseError(message("returned_none", name=name, case=number))
         answer = np.asarray(answer)
         if answer.shape != expected.shape:
-            raise ExerciseError(f"{name}: case {number} gave shape {answer.shape}, expected {expected.shape}")
+            raise ExerciseError(message("wrong_shape", name=name, case=number, got=answer.shape,
+                                        expected=expected.shape))
         if not np.allclose(answer, expected, atol=atol, rtol=rtol, equal_nan=False):
             gap = np.max(np.abs(answer.astype(float) - expected.astype(float)))
-            raise ExerciseError(
-                f"{name}: case {number} ({_describe(case)}) gave {_short(answer)}, expected "
-                f"{_short(expected)} (largest difference {gap:.3g}, tolerance {atol:g} + {rtol:g} x |expected|)")
-    print(f"{name}: correct on all {len(cases)} cases.")
+            raise ExerciseError(message("wrong_value", name=name, case=number, inputs=_describe(case),
+                                        got=_short(answer), expected=_short(expected), gap=f"{gap:.3g}",
+                                        atol=f"{atol:g}", rtol=f"{rtol:g}"))
+    print(message("correct", name=name, count=len(cases)))
 
 
 # Notebook 00 -----------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -164,6 +165,108 @@ def build_edition(notebook_path: Path, catalog: polib.POFile, lang: str,
     edition.metadata["ganlib_edition"] = {"language": lang, "source": f"../{notebook_path.name}",
                                           "generated_by": "python -m ganlib translate"}
     return edition
+
+
+# What a translation must carry over unchanged, and the words it must use ----------------------
+
+GLOSSARY = ROOT / "docs" / "glossary.md"
+_CODE = re.compile(r"(`+)(.+?)\1", re.S)
+_MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.S)
+_LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?", re.I)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _spans(pattern: re.Pattern, text: str) -> list[str]:
+    return sorted(match.group(0) for match in pattern.finditer(text))
+
+
+def _prose(text: str) -> str:
+    """The text with code spans, math and link targets removed (what a translator rewrites)."""
+    return _LINK_TARGET.sub("]", _MATH.sub(" ", _CODE.sub(" ", text)))
+
+
+def _numbers(text: str) -> list[str]:
+    return sorted(_NUMBER.findall(_prose(text)))
+
+
+def fidelity_problems(english: str, translated: str) -> list[str]:
+    """What a translated cell changed that it must keep: code spans, math, link targets, numbers and
+    heading levels are copied exactly, and the prose is in Chinese (the numbers are the cells' own
+    outputs, so a translation may neither drop nor add one)."""
+    found = []
+    for what, pattern in (("code spans", _CODE), ("math", _MATH), ("link targets", _LINK_TARGET)):
+        source, target = _spans(pattern, english), _spans(pattern, translated)
+        if source != target:
+            missing = sorted(set(source) - set(target)) or source
+            added = sorted(set(target) - set(source)) or target
+            found.append(f"{what} differ: English has {missing[:3]}, translation has {added[:3]}")
+    source, target = _numbers(english), _numbers(translated)
+    if source != target:
+        missing = [n for n in source if source.count(n) > target.count(n)]
+        added = [n for n in target if target.count(n) > source.count(n)]
+        found.append(f"numbers differ: missing {sorted(set(missing))}, added {sorted(set(added))}")
+    headings = [line.split(" ")[0] for line in english.splitlines() if re.match(r"#+ ", line)]
+    if headings != [line.split(" ")[0] for line in translated.splitlines() if re.match(r"#+ ", line)]:
+        found.append(f"headings differ: English has levels {headings}")
+    if len(re.findall(r"[A-Za-z]{3,}", _prose(english))) >= 3 and not _CJK.search(_prose(translated)):
+        found.append("the translation has no Chinese prose")
+    return found
+
+
+@dataclass(frozen=True)
+class Term:
+    english: str
+    chinese: str
+    avoid: tuple[str, ...]
+
+    def used_in(self, english_text: str) -> bool:
+        words = r"[\s-]+".join(re.escape(word) for word in re.split(r"[\s-]+", self.english))
+        return re.search(rf"\b{words}(?:s|es)?\b", _prose(english_text), re.I) is not None
+
+
+def glossary(path: Path = GLOSSARY) -> list[Term]:
+    """The rows of docs/glossary.md's table: English | 中文 | avoid · 不用 (comma-separated)."""
+    terms = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or cells[0] in ("English", "") or set(cells[0]) <= {"-"}:
+            continue
+        terms.append(Term(cells[0], cells[1], tuple(v.strip() for v in cells[2].split(",") if v.strip())))
+    return terms
+
+
+def glossary_problems(english_texts: list[str], translated_texts: list[str], terms: list[Term]) -> list[str]:
+    """A notebook's translation must use the glossary's term for every idea its English names, and
+    none of the variants the glossary rules out."""
+    english, translated = "\n".join(english_texts), "\n".join(translated_texts)
+    found = []
+    for term in terms:
+        if term.used_in(english) and term.chinese not in translated:
+            found.append(f"the English says {term.english!r}; the translation never says {term.chinese!r}")
+        # A variant inside the right term (值函数 in 价值函数) is not a use of the variant.
+        without_term = translated.replace(term.chinese, "\0")
+        for variant in term.avoid:
+            if variant in without_term:
+                found.append(f"the translation says {variant!r}; the glossary's term is {term.chinese!r}")
+    return found
+
+
+def review(notebook_path: Path, catalog: polib.POFile, terms: list[Term] | None = None) -> list[str]:
+    """Fidelity problems of every translated cell and the notebook's glossary problems, one line each."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    entries = {entry.msgctxt: entry for entry in catalog if not entry.obsolete and entry.msgstr.strip()}
+    found, english_texts, translated_texts = [], [], []
+    for cell_id, english in markdown_cells(notebook):
+        entry = entries.get(cell_id)
+        if entry is None or entry.msgid != english:
+            continue
+        english_texts.append(english)
+        translated_texts.append(entry.msgstr)
+        found += [f"{notebook_path.stem}: cell {cell_id}: {p}" for p in fidelity_problems(english, entry.msgstr)]
+    found += [f"{notebook_path.stem}: {p}" for p in
+              glossary_problems(english_texts, translated_texts, glossary() if terms is None else terms)]
+    return found
 
 
 def same_code(english, edition) -> list[str]:

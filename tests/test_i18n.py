@@ -38,3 +38,23 @@ def test_stored_english_messages_are_translated_and_other_text_is_kept():
     assert chinese == (i18n.message("not_attempted", "zh", name="jsd_slope") + "\n" + "some other output\n"
                        + i18n.message("correct", "zh", name="lerp", count=4) + "\n")
     assert i18n.translate_output(english, "en") == english
+
+
+def test_the_exercise_checks_speak_the_readers_language(tmp_path, monkeypatch, capsys):
+    from ganlib import exercises
+
+    def unattempted(values):
+        raise NotImplementedError
+
+    monkeypatch.delenv(i18n.LANGUAGE_ENV, raising=False)
+    (tmp_path / "zh").mkdir()
+    monkeypatch.chdir(tmp_path / "zh")
+    exercises.check_to_model_range(unattempted)
+    exercises.check_to_model_range(lambda values: values / 127.5 - 1.0)
+    assert capsys.readouterr().out == ("to_model_range：尚未作答。请在上面的单元格里写出这个函数，运行它，再运行本单元格。\n"
+                                       "to_model_range：全部 3 个用例正确。\n")
+    with pytest.raises(exercises.ExerciseError, match="to_model_range：第 1 个用例.*应为"):
+        exercises.check_to_model_range(lambda values: values / 255.0)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(exercises.ExerciseError, match="to_model_range: case 1 .* expected"):
+        exercises.check_to_model_range(lambda values: values / 255.0)

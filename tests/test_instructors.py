@@ -37,6 +37,17 @@ def test_the_instructors_guide_is_up_to_date():
     assert actual == expected, f"docs/instructors.md is out of date: {REGENERATE}"
 
 
+def test_the_chinese_instructors_guide_is_up_to_date():
+    """Built like the English one, from notebooks/zh/, docs/answers/zh/ and docs/instructors.zh.in.md."""
+    try:
+        expected = guide.build_guide_zh()
+    except guide.MissingAnswers as error:
+        pytest.fail(f"{error}. Write each as a '## 练习 N' section of docs/answers/zh/NN.md, then {REGENERATE}")
+    actual = (ROOT / "docs" / "instructors.zh.md").read_text(encoding="utf-8")
+    assert actual == expected, f"docs/instructors.zh.md is out of date: {REGENERATE}"
+    assert "练习 1.**" in actual and "自动检查" in actual
+
+
 def test_the_readme_time_column_matches_the_recorded_timings():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert readme == guide.readme_with_times(readme, times.load_results(), times), \

@@ -104,3 +104,35 @@ def test_the_course_command_writes_editions_and_reports_gaps(tmp_path):
     assert edition.cells[0].source == "# 01 · 标题"
     with pytest.raises(translation.TranslationError, match="allowed: 'zh'"):
         translation.translate_course("fr", root=tmp_path)
+
+
+def test_a_translation_must_keep_numbers_code_math_links_and_headings():
+    english = "## 3. Results\n\nThe rate `lr` of 2e-4 gives $D(x)$ = 0.78 over 1,000 steps ([docs](https://x.org))."
+    faithful = "## 3. 结果\n\n学习率 `lr` 取 2e-4 时，1,000 步内 $D(x)$ = 0.78（[文档](https://x.org)）。"
+    assert translation.fidelity_problems(english, faithful) == []
+    unfaithful = "### 3. 结果\n\n学习率 `learning_rate` 取 2e-4 时，一千步内 D(x) = 0.79（[文档](https://y.org)）。"
+    found = " | ".join(translation.fidelity_problems(english, unfaithful))
+    for expected in ("code spans differ", "math differ", "link targets differ", "headings differ",
+                     "numbers differ: missing ['0.78', '1,000'], added ['0.79']"):
+        assert expected in found
+    assert translation.fidelity_problems("A sentence in English, untranslated.",
+                                         "A sentence in English, untranslated.") == [
+        "the translation has no Chinese prose"]
+
+
+def test_the_glossary_term_is_required_and_its_variants_refused(tmp_path):
+    glossary = tmp_path / "glossary.md"
+    glossary.write_text("| English | 中文 | avoid · 不用 |\n|---|---|---|\n| mode collapse | 模式崩塌 | 模式坍塌, 模式崩溃 |\n"
+                        "| learning rate | 学习率 | |\n", encoding="utf-8")
+    terms = translation.glossary(glossary)
+    assert [t.english for t in terms] == ["mode collapse", "learning rate"]
+    english = ["Mode-collapse appears when the learning rates differ; `learning rate` in code does not count."]
+    assert translation.glossary_problems(english, ["学习率不同时会出现模式崩塌。"], terms) == []
+    assert translation.glossary_problems(english, ["学习率不同时会出现模式坍塌。"], terms) == [
+        "the English says 'mode collapse'; the translation never says '模式崩塌'",
+        "the translation says '模式坍塌'; the glossary's term is '模式崩塌'"]
+    assert translation.glossary_problems(["The `learning rate` variable."], ["变量。"], terms) == []
+    value = translation.Term("value function", "价值函数", ("值函数",))
+    assert translation.glossary_problems(["The value function."], ["价值函数。"], [value]) == []
+    assert translation.glossary_problems(["The value function."], ["价值函数与值函数。"], [value]) == [
+        "the translation says '值函数'; the glossary's term is '价值函数'"]
