@@ -195,3 +195,14 @@ def test_the_readme_gets_a_time_column_only_from_measured_default_times(tmp_path
     assert "| 01 | [next](notebooks/01_next.ipynb) | the rest | not measured |" in timed
     assert guide.readme_with_times(timed, times.load_results(tmp_path), times) == timed
     assert guide.readme_with_times(timed, {}, times) == README
+
+
+def test_the_shipped_generators_column_runs_only_notebooks_that_can_use_them(tmp_path):
+    # 00 has no `pretrained` parameter, so it runs as at default; 03 loads the shipped DCGAN.
+    results(tmp_path, "default", {"00_setup_and_data": 12.0, "03_dcgan": 600.0})
+    results(tmp_path, "pretrained", {"03_dcgan": 100.0})
+    lines = times.time_table(times.load_results(tmp_path), ["00_setup_and_data", "03_dcgan"]).splitlines()
+    assert lines[0] == "| notebook | default | default, shipped generators | peak memory (default) |"
+    assert lines[2] == "| 00_setup_and_data | 12 s | as default | 1.5 GiB |"
+    assert lines[3] == "| 03_dcgan | 10.0 min | 1.7 min | 1.5 GiB |"
+    assert lines[4] == "| **all, in order** | 10.2 min | 1.9 min | |"
