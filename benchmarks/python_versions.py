@@ -76,7 +76,7 @@ def check_python(python: str, keep: Path | None) -> dict:
         unit_status, unit_output, unit_seconds = run(["make", f"PYTHON={python}", "unit"], clone, log)
         check_status, check_output, check_seconds = run(["make", "check"], clone, log)
     verdict = [line for line in check_output.splitlines() if line.startswith(("READY", "NOT READY"))]
-    result = {"python": version, "interpreter": python, "commit": commit,
+    result = {"python": version, "interpreter": python, "commit": commit, "date": time.strftime("%Y-%m-%d %H:%M"),
               "unit_tests": summary_line(unit_output), "unit_exit_status": unit_status,
               "install_and_unit_seconds": round(unit_seconds),
               "check": verdict[-1] if verdict else "(no verdict)", "check_seconds": round(check_seconds),
@@ -97,9 +97,17 @@ def main(argv=None) -> int:
         print("no Python 3.10 to 3.13 found", file=sys.stderr)
         return 1
     results = [check_python(python, Path("keep") if args.keep else None) for python in pythons]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores"
+    # A rerun of some Pythons replaces their rows and keeps the others (each row names its commit and date).
+    kept = {}
+    if RESULTS.exists():
+        previous = json.loads(RESULTS.read_text())
+        if previous.get("machine") == machine:
+            kept = {r["python"]: r for r in previous.get("results", [])}
+    kept.update({r["python"]: r for r in results})
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-                                   "date": time.strftime("%Y-%m-%d"), "results": results}, indent=2) + "\n")
+    RESULTS.write_text(json.dumps({"machine": machine, "results": sorted(kept.values(), key=lambda r: r["python"])},
+                                  indent=2) + "\n")
     print(f"\n{'python':<8} {'unit tests':<40} {'check':<45} minutes")
     for r in results:
         print(f"{r['python']:<8} {r['unit_tests']:<40} {r['check'][:45]:<45} "
