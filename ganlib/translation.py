@@ -13,7 +13,8 @@ Crowdin) edit. Keeping the English text itself in ``msgid`` makes staleness exac
 cell changes, its entry no longer matches. ``--update`` then writes the new English into ``msgid``,
 keeps the old translation, marks it ``fuzzy`` and records the previous English (``#| msgid``), so
 the translator sees exactly what changed. A generated edition refuses to build while any cell is
-missing, empty, fuzzy or stale; ``tests/test_translation.py`` fails in the same cases.
+missing, empty, fuzzy or stale; ``tests/test_translation_zh.py`` fails in the same cases (and
+``tests/test_translation.py`` tests this module on small notebooks).
 
     python -m ganlib translate --lang zh --update   # sync the .po files with the English notebooks
     python -m ganlib translate --lang zh --check    # list what is missing or out of date
