@@ -47,6 +47,23 @@ def test_notebook_follows_the_template(path):
     assert not any(o.get("output_type") == "error" for cell in notebook for o in cell.get("outputs", []))
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_parameter_shadows_an_imported_name(path):
+    """A parameter named like a module the notebook imports replaces that module once the parameters
+    cell runs (03 and 04 imported ganlib's `pretrained` module beside a `pretrained` flag, and
+    `pretrained = True` then failed with "'bool' object has no attribute 'load_generator'")."""
+    parameters = set(course.NOTEBOOKS[path.stem].parameters)
+    imported = set()
+    for cell in cells(path):
+        if cell.cell_type != "code":
+            continue
+        code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                imported |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    assert not parameters & imported, f"parameters that replace an imported name: {sorted(parameters & imported)}"
+
+
 @pytest.fixture
 def smoke(monkeypatch):
     monkeypatch.setenv(course.PROFILE_ENV, "smoke")
