@@ -28,24 +28,21 @@ guide = load("build_instructors", ROOT / "docs" / "build_instructors.py")
 times = load("notebook_times", ROOT / "benchmarks" / "notebook_times.py")
 
 
-def test_the_instructors_guide_is_up_to_date():
-    try:
-        expected = guide.build_guide()
-    except guide.MissingAnswers as error:
-        pytest.fail(f"{error}. Write each as a '## Exercise N' section of docs/answers/NN.md, then {REGENERATE}")
-    actual = (ROOT / "docs" / "instructors.md").read_text(encoding="utf-8")
-    assert actual == expected, f"docs/instructors.md is out of date: {REGENERATE}"
+# The English guide, and the Chinese one built the same way from notebooks/zh/, docs/answers/zh/ and
+# docs/instructors.zh.in.md: (file, builder, where its written answers go, a phrase only it has).
+GUIDES = [("instructors.md", "build_guide", "a '## Exercise N' section of docs/answers/NN.md", "**Exercise 1.**"),
+          ("instructors.zh.md", "build_guide_zh", "a '## 练习 N' section of docs/answers/zh/NN.md", "**练习 1.**")]
 
 
-def test_the_chinese_instructors_guide_is_up_to_date():
-    """Built like the English one, from notebooks/zh/, docs/answers/zh/ and docs/instructors.zh.in.md."""
+@pytest.mark.parametrize("name, builder, answers, phrase", GUIDES, ids=[g[0] for g in GUIDES])
+def test_the_instructors_guide_is_up_to_date(name, builder, answers, phrase):
     try:
-        expected = guide.build_guide_zh()
+        expected = getattr(guide, builder)()
     except guide.MissingAnswers as error:
-        pytest.fail(f"{error}. Write each as a '## 练习 N' section of docs/answers/zh/NN.md, then {REGENERATE}")
-    actual = (ROOT / "docs" / "instructors.zh.md").read_text(encoding="utf-8")
-    assert actual == expected, f"docs/instructors.zh.md is out of date: {REGENERATE}"
-    assert "练习 1.**" in actual and "自动检查" in actual
+        pytest.fail(f"{error}. Write each as {answers}, then {REGENERATE}")
+    actual = (ROOT / "docs" / name).read_text(encoding="utf-8")
+    assert actual == expected, f"docs/{name} is out of date: {REGENERATE}"
+    assert phrase in actual
 
 
 def test_the_readme_time_column_matches_the_recorded_timings():
