@@ -9,7 +9,8 @@ instead of training). Each notebook runs through papermill in a child process, i
 ``make course`` runs them (so later notebooks find the earlier ones' artifacts under artifacts/),
 and its wall time and the peak resident memory of that process tree (the kernel is the largest)
 are written to results/notebook-times-<variant>.json after every notebook: an interrupted run keeps
-what it measured. A rerun on another machine or with other parameters starts the file afresh and
+what it measured. Each run writes its artifacts to an empty folder of its own (``GANLIB_ARTIFACTS``),
+so no earlier run's checkpoint is resumed and the reader's artifacts/ stays as it was. A rerun on another machine or with other parameters starts the file afresh and
 says so, rather than mixing results. Heavy: run it under the shared CPU lock, on an idle machine,
 e.g. ``flock /tmp/ganlib-cpu.lock .venv/bin/python benchmarks/notebook_times.py run --variant default``.
 
@@ -24,6 +25,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -106,10 +108,11 @@ def write_json(path: Path, value: dict) -> None:
     os.replace(handle.name, path)
 
 
-def run_one(path: Path, parameters: dict, executed: Path) -> dict:
+def run_one(path: Path, parameters: dict, executed: Path, artifacts: Path) -> dict:
     """Run one notebook in a child process; its wall time, status, and the child tree's peak memory."""
     command = [sys.executable, __file__, "_child", str(path), str(executed), json.dumps(parameters)]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    environment = {**os.environ, "GANLIB_ARTIFACTS": str(artifacts)}
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=environment)
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -139,10 +142,15 @@ def run(variant: str, only: tuple[str, ...], results_dir: Path, executed_dir: Pa
         else:
             print(f"{target.name} was measured on another machine or software ({previous.get('machine')}); "
                   "starting it afresh")
+    # Every run starts from an empty artifacts folder, as a fresh clone does: a finished main run left
+    # in artifacts/ would otherwise be resumed (same settings), and its training time not counted.
+    artifacts = executed_dir / variant / "artifacts"
+    shutil.rmtree(artifacts, ignore_errors=True)
+    artifacts.mkdir(parents=True)
     for path in paths:
         parameters = parameters_for(variant, path)
         print(f"{path.stem} at {variant} {parameters or ''} ...", flush=True)
-        result = run_one(path, parameters, executed_dir / variant / path.name)
+        result = run_one(path, parameters, executed_dir / variant / path.name, artifacts)
         record["notebooks"][path.stem] = {
             **result, "parameters": parameters, "notebook_sha256": notebook_hash(path), "commit": git_commit(),
             "measured": time.strftime("%Y-%m-%d %H:%M", time.localtime())}

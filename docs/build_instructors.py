@@ -343,6 +343,7 @@ def build_guide_zh(draft: bool = False) -> str:
 
 
 MAP_START, MAP_END = "<!-- notebook map: start -->", "<!-- notebook map: end -->"
+TABLE_START, TABLE_END = "<!-- time table: start -->", "<!-- time table: end -->"
 TIME_COLUMN = "time (default, 2-core CPU)"
 
 
@@ -364,7 +365,13 @@ def readme_with_times(readme: str, results: dict, times) -> str:
             entry = next((v for k, v in default.items() if k.startswith(row[0] + "_")), None)
             row.append(times.cell(entry))
     lines = ["| " + " | ".join(row) + " |" if n != 1 else "|" + "---|" * len(row) for n, row in enumerate(rows)]
-    return head + MAP_START + "\n" + "\n".join(lines) + "\n" + MAP_END + tail
+    readme = head + MAP_START + "\n" + "\n".join(lines) + "\n" + MAP_END + tail
+    if TABLE_START in readme and TABLE_END in readme:     # the whole time table, every measured profile
+        head, rest = readme.split(TABLE_START, 1)
+        _, tail = rest.split(TABLE_END, 1)
+        names = [p.stem for p in times.notebooks(ROOT / "notebooks")]
+        readme = head + TABLE_START + "\n" + time_section(results, names, times).rstrip() + "\n" + TABLE_END + tail
+    return readme
 
 
 def main(argv=None) -> int:

@@ -1,5 +1,7 @@
 """Profiles and parameter validation: every bad value stops with an error naming it."""
 
+from pathlib import Path
+
 import pytest
 
 from ganlib import course
@@ -178,3 +180,11 @@ def test_papermill_says_when_the_environment_overrides_its_profile(tmp_path, mon
 
     record = records.load(tmp_path / "artifacts")
     assert record.profile == "smoke" and record.profile_source == expected[len("Profile 'smoke', from "):-1]
+
+
+def test_the_artifacts_folder_can_be_moved_with_an_environment_variable(tmp_path, monkeypatch):
+    monkeypatch.delenv(course.ARTIFACTS_ENV, raising=False)
+    assert (Path.cwd() / course.default_artifacts_dir("03_dcgan")).resolve() == \
+        course.project_root() / "artifacts" / "03_dcgan"
+    monkeypatch.setenv(course.ARTIFACTS_ENV, str(tmp_path / "elsewhere"))
+    assert (Path.cwd() / course.default_artifacts_dir("03_dcgan")).resolve() == tmp_path / "elsewhere" / "03_dcgan"

@@ -203,3 +203,14 @@ def test_the_shipped_generators_column_runs_only_notebooks_that_can_use_them(tmp
     assert lines[2] == "| 00_setup_and_data | 12 s | as default | 1.5 GiB |"
     assert lines[3] == "| 03_dcgan | 10.0 min | 1.7 min | 1.5 GiB |"
     assert lines[4] == "| **all, in order** | 10.2 min | 1.9 min | |"
+
+
+def test_the_readme_time_table_shows_every_measured_profile(tmp_path):
+    readme = README + "\n<!-- time table: start -->\n<!-- time table: end -->\n"
+    results(tmp_path, "default", {"00_setup_and_data": 12.0})
+    timed = guide.readme_with_times(readme, times.load_results(tmp_path), times)
+    table = timed.split("<!-- time table: start -->")[1].split("<!-- time table: end -->")[0]
+    assert "| notebook | default | peak memory (default) |" in table
+    assert "| 00_setup_and_data | 12 s | 1.5 GiB |" in table
+    assert "Measured with `benchmarks/notebook_times.py` on: default: 2 CPUs (Test CPU)" in table
+    assert guide.readme_with_times(readme, {}, times).count("No timings are recorded yet") == 1
