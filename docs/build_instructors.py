@@ -52,7 +52,7 @@ LABELS = {
            "cases": "The check's cases ({tolerance}), as inputs → expected output:",
            "pending": "*Answer pending: {answers}/{number}.md has no section for this exercise yet.*",
            "checked_short": "{number} (`{function}`, checked)", "open": "open: {numbers}", "none": "none",
-           "and": " and ", "none_yet": "none yet",
+           "comma": ", ", "semicolon": "; ", "and": " and ", "none_yet": "none yet",
            "no_times": ("No timings are recorded yet. Measure them on a machine like your attendees' with "
                         "`benchmarks/notebook_times.py run --variant default` (and `smoke`, `full`, `pretrained`); "
                         "then rerun this guide's generator.\n"),
@@ -65,7 +65,7 @@ LABELS = {
            "cases": "检查所用的用例（{tolerance}），格式为 输入 → 期望输出：",
            "pending": "*答案待补：{answers}/{number}.md 中还没有这道练习的小节。*",
            "checked_short": "{number}（`{function}`，自动检查）", "open": "开放题：{numbers}", "none": "无",
-           "and": "、", "none_yet": "暂无",
+           "comma": "、", "semicolon": "；", "and": "、", "none_yet": "暂无",
            "no_times": ("还没有记录任何用时。请在与学员相似的机器上用 "
                         "`benchmarks/notebook_times.py run --variant default`（以及 `smoke`、`full`、`pretrained`）"
                         "测量，然后重新生成本指南。\n"),
@@ -268,7 +268,7 @@ def answers_section(notebooks: list[Path], answers_dir: Path = ANSWERS, draft: b
 def _and(items: list[str], lang: str = "en") -> str:
     if len(items) < 2:
         return "".join(items)
-    return ("、".join(items) if lang == "zh" else ", ".join(items[:-1]) + LABELS[lang]["and"] + items[-1])
+    return LABELS[lang]["comma"].join(items[:-1]) + LABELS[lang]["and"] + items[-1]
 
 
 def _quote(text: str) -> str:
@@ -287,7 +287,7 @@ def exercises_line(path: Path, lang: str = "en") -> str:
     found = exercises_of(path)
     if not found:
         return words["none"]
-    comma, semicolon = ("、", "；") if lang == "zh" else (", ", "; ")
+    comma, semicolon = words["comma"], words["semicolon"]
     checked = comma.join(words["checked_short"].format(number=e.number, function=e.checked[0][0])
                          for e in found if e.checked)
     open_ = comma.join(str(e.number) for e in found if not e.checked)
