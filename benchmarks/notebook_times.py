@@ -229,16 +229,18 @@ def time_table(results: dict[str, dict], names: list[str]) -> str:
 
 
 def machines_line(results: dict[str, dict]) -> str:
-    """Where the table's figures come from: machine, software, and dates, per variant."""
-    parts = []
+    """Where the table's figures come from: machine, software and dates, once per distinct setup."""
+    columns_by_setup: dict[str, list[str]] = {}
     for variant, record in results.items():
         m = record.get("machine", {})
         dates = sorted(e.get("measured", "")[:10] for e in record.get("notebooks", {}).values())
         when = dates[0] if dates and dates[0] == dates[-1] else (f"{dates[0]} to {dates[-1]}" if dates else "?")
         packages = ", ".join(f"{k} {v}" for k, v in m.get("packages", {}).items())
-        parts.append(f"{COLUMNS[variant]}: {m.get('cpus', '?')} CPUs ({m.get('cpu', '?')}), Python "
-                     f"{m.get('python', '?')}, {packages}; {when}")
-    return "; ".join(parts)
+        setup = f"{m.get('cpus', '?')} CPUs ({m.get('cpu', '?')}), Python {m.get('python', '?')}, {packages}; {when}"
+        columns_by_setup.setdefault(setup, []).append(COLUMNS[variant])
+    if len(columns_by_setup) == 1:
+        return next(iter(columns_by_setup))
+    return "; ".join(f"{', '.join(columns)}: {setup}" for setup, columns in columns_by_setup.items())
 
 
 def main(argv=None) -> int:

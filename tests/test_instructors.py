@@ -149,12 +149,21 @@ def test_open_exercises_need_written_answers_unless_drafting(course):
                                                      results_dir=answers)
 
 
-def results(tmp_path, variant, entries):
-    record = {"variant": variant, "machine": {"cpu": "Test CPU", "cpus": 2, "python": "3.11.7",
+def results(tmp_path, variant, entries, cpu="Test CPU"):
+    record = {"variant": variant, "machine": {"cpu": cpu, "cpus": 2, "python": "3.11.7",
                                                "packages": {"tensorflow": "2.21.0"}},
               "notebooks": {name: {"seconds": s, "status": "ok" if s else "failed: Boom", "peak_memory_mib": 1536,
                                    "measured": "2026-11-28 10:00"} for name, s in entries.items()}}
     (tmp_path / f"notebook-times-{variant}.json").write_text(json.dumps(record))
+
+
+def test_the_machine_line_names_each_setup_once_and_its_columns_when_they_differ(tmp_path):
+    results(tmp_path, "default", {"00_start": 42.0})
+    results(tmp_path, "smoke", {"00_start": 20.0})
+    assert times.machines_line(times.load_results(tmp_path)).count("Test CPU") == 1
+    results(tmp_path, "pretrained", {"00_start": 30.0}, cpu="Other CPU")
+    line = times.machines_line(times.load_results(tmp_path))
+    assert "smoke, default: 2 CPUs (Test CPU)" in line and "shipped generators: 2 CPUs (Other CPU)" in line
 
 
 def test_the_time_table_shows_each_measured_profile_and_nothing_guessed(tmp_path):
@@ -212,5 +221,5 @@ def test_the_readme_time_table_shows_every_measured_profile(tmp_path):
     table = timed.split("<!-- time table: start -->")[1].split("<!-- time table: end -->")[0]
     assert "| notebook | default | peak memory (default) |" in table
     assert "| 00_setup_and_data | 12 s | 1.5 GiB |" in table
-    assert "Measured with `benchmarks/notebook_times.py` on: default: 2 CPUs (Test CPU)" in table
+    assert "Measured with `benchmarks/notebook_times.py` on: 2 CPUs (Test CPU), Python 3.11.7" in table
     assert guide.readme_with_times(readme, {}, times).count("No timings are recorded yet") == 1
