@@ -64,6 +64,18 @@ def test_no_parameter_shadows_an_imported_name(path):
     assert not parameters & imported, f"parameters that replace an imported name: {sorted(parameters & imported)}"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_papermill_reads_every_parameter_and_its_help(path):
+    """`papermill --help-notebook` lists what a rerun can set. Papermill skips a line with a second
+    '=' (05's comment said "(>= 10)", and memorize_images went missing from its help)."""
+    from papermill.translators import PythonTranslator
+
+    cell = next(c for c in cells(path) if "parameters" in c.metadata.get("tags", []))
+    found = {parameter.name: parameter.help for parameter in PythonTranslator.inspect(cell)}
+    assert set(found) == set(course.NOTEBOOKS[path.stem].parameters)
+    assert all(found.values()), f"parameters without a help comment: {[n for n, h in found.items() if not h]}"
+
+
 @pytest.fixture
 def smoke(monkeypatch):
     monkeypatch.setenv(course.PROFILE_ENV, "smoke")
