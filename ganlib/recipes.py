@@ -23,15 +23,24 @@ WGAN_CRITIC_HIDDEN_UNITS = 256
 # XLA where it measurably pays (benchmarks/throughput.py): the MLP's train step runs faster compiled;
 # the course's DCGAN does not (even at batch 64, slower at 256), so it trains uncompiled, as in 03.
 JIT_COMPILE = {"mlp": True, "dcgan": False, "wgan-gp": True, "conditional": True}
+# Train steps per compiled call (Keras' ``steps_per_execution``): fewer trips from Python into
+# TensorFlow per step, with the same steps on the same data (benchmarks/user_path.py).
+STEPS_PER_EXECUTION = {"mlp": 1, "dcgan": 1, "wgan-gp": 1, "conditional": 1}
 
 
 def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | None = None,
-          jit_compile: bool | None = None, ema_decay: float | None = 0.999) -> training.GAN:
-    """A compiled ``training.GAN`` for ``recipe``; ``learning_rate`` and ``jit_compile`` None keep the recipe's own."""
+          jit_compile: bool | None = None, ema_decay: float | None = 0.999,
+          steps_per_execution: int | None = None) -> training.GAN:
+    """A compiled ``training.GAN`` for ``recipe``; ``learning_rate``, ``jit_compile`` and
+    ``steps_per_execution`` None keep the recipe's own."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe is {recipe!r}; allowed: " + ", ".join(repr(r) for r in RECIPES))
     if jit_compile is None:
         jit_compile = JIT_COMPILE[recipe]
+    if steps_per_execution is None:
+        steps_per_execution = STEPS_PER_EXECUTION[recipe]
+    if int(steps_per_execution) != steps_per_execution or steps_per_execution < 1:
+        raise ValueError(f"steps_per_execution is {steps_per_execution!r}; allowed: an integer >= 1")
     keras.utils.set_random_seed(seed)
     if recipe == "mlp":   # notebook 02: the article's networks, Adam 2e-4 / 0.5
         gan = training.GAN(models.build_mlp_generator(LATENT_DIM), models.build_mlp_discriminator(),
@@ -55,5 +64,5 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
         rate, betas = learning_rate or 5e-4, (0.0, 0.9)
     gan.compile(g_optimizer=keras.optimizers.Adam(rate, beta_1=betas[0], beta_2=betas[1]),
                 d_optimizer=keras.optimizers.Adam(rate, beta_1=betas[0], beta_2=betas[1]),
-                jit_compile=jit_compile)
+                jit_compile=jit_compile, steps_per_execution=int(steps_per_execution))
     return gan

@@ -241,6 +241,19 @@ class TrainingRun:
         return {name: float(values[-1]) for name, values in self.history.items() if values}
 
 
+def _fit_steps_per_execution(gan: GAN, steps_per_epoch: int):
+    """Lower the GAN's ``steps_per_execution`` to a divisor of the chunk length, if it is not one.
+
+    Keras runs whole executions, so a chunk of 40 steps at 25 steps per execution would train 50:
+    the chunks, and with them the checkpoints' step counts, would drift from what ``train`` planned.
+    """
+    wanted = gan.steps_per_execution
+    fitting = max(k for k in range(1, min(wanted, steps_per_epoch) + 1) if steps_per_epoch % k == 0)
+    if fitting != wanted:
+        gan.steps_per_execution = fitting
+        gan.make_train_function(force=True)   # the compiled loop was traced for the old count
+
+
 def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, labels=None, snapshots: int = 20,
           grid: SampleGrid | None = None, callbacks=(), artifacts_dir=None,
           time_budget: float | None = None, verbose: int = 2) -> TrainingRun:
@@ -289,6 +302,7 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
         if notice and verbose:
             print(notice)
         extra = [Checkpointer(folder, run_key, grid, guard, history, prior_seconds)]
+    _fit_steps_per_execution(gan, steps_per_epoch)
     dataset = data.make_dataset(images, batch_size * gan.n_critic, seed, labels=labels,
                                 start_batch=start_epoch * steps_per_epoch)
     judges = [callback for callback in callbacks if hasattr(callback, "evaluation_seconds")]

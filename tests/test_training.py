@@ -170,3 +170,18 @@ def test_a_time_budget_stops_training_early(bundled):
     assert run.stopped_by_budget
     assert 0 < run.steps < 100_000 and run.steps == int(gan.g_optimizer.iterations)
     assert 1.5 <= run.wall_seconds < 15
+
+
+@pytest.mark.parametrize("snapshots", [1, 2])
+def test_several_steps_per_execution_train_the_same_steps_on_the_same_data(bundled, snapshots):
+    # steps_per_execution only changes how many steps one compiled call runs. train() lowers it to a
+    # divisor of the chunk length (4 -> 3 for chunks of 6 or 3 steps), so no chunk trains extra steps.
+    outputs = []
+    for steps_per_execution in (1, 4):
+        gan = tiny_gan(ema_decay=0.9)
+        gan.compile(g_optimizer=gan.g_optimizer, d_optimizer=gan.d_optimizer, steps_per_execution=steps_per_execution)
+        run = training.train(gan, bundled.images[:256], steps=6, batch_size=16, snapshots=snapshots, verbose=0)
+        assert run.steps == 6 == int(gan.g_optimizer.iterations) == int(gan.d_optimizer.iterations)
+        assert gan.steps_per_execution == min(steps_per_execution, 3)
+        outputs.append(np.asarray(gan.sampler(np.ones((1, LATENT), np.float32))))
+    np.testing.assert_allclose(outputs[0], outputs[1], rtol=1e-5, atol=1e-6)
