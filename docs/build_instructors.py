@@ -374,6 +374,28 @@ def readme_with_times(readme: str, results: dict, times) -> str:
     return readme
 
 
+QUALITY_START, QUALITY_END = "<!-- time to quality: start -->", "<!-- time to quality: end -->"
+
+
+def _load_time_to_quality():
+    spec = importlib.util.spec_from_file_location("time_to_quality", ROOT / "benchmarks" / "time_to_quality.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def readme_with_time_to_quality(readme: str, results_dir: Path | None = None) -> str:
+    """The README's time-to-quality block set from benchmarks/results (every labelled run: before, after)."""
+    if QUALITY_START not in readme or QUALITY_END not in readme:
+        return readme
+    quality = _load_time_to_quality()
+    labelled = quality.load_labelled(results_dir or quality.RESULTS)
+    table = quality.markdown_table(labelled) if labelled else "No time-to-quality runs are recorded yet."
+    head, rest = readme.split(QUALITY_START, 1)
+    _, tail = rest.split(QUALITY_END, 1)
+    return head + QUALITY_START + "\n" + table + "\n" + QUALITY_END + tail
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--draft", action="store_true", help="mark missing written answers as pending")
@@ -387,6 +409,7 @@ def main(argv=None) -> int:
         print(f"{error}\nWrite them (a '## Exercise N' section each), or build a draft with --draft.", file=sys.stderr)
         return 1
     readme = readme_with_times(README.read_text(encoding="utf-8"), times.load_results(), times)
+    readme = readme_with_time_to_quality(readme)
     outputs = ((GUIDE, guide), (GUIDE_ZH, guide_zh), (README, readme))
     stale = [path for path, text in outputs if not path.exists() or path.read_text(encoding="utf-8") != text]
     if args.check:

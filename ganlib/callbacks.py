@@ -94,29 +94,74 @@ class DivergenceGuard(keras.callbacks.Callback):
                 f"last good checkpoint is {self.last_good}.")
 
 
+class StartUpClock:
+    """Tells a run's one-off start-up cost from its training time.
+
+    The first call of the train function traces it and, with XLA, compiles it: seconds that train
+    nothing. That call also trains one call's worth of steps (``steps_per_execution`` of them), so
+    the start-up cost is the first call's time less the second call's (from the second call's
+    start to its end, so callback work between calls is not counted twice). It is known once the
+    second call ends; until then ``compile_seconds`` is None.
+    """
+
+    def __init__(self):
+        self.start(0.0)
+
+    def start(self, now: float):
+        self._begin, self._first_end, self._second_begin, self.compile_seconds = now, None, None, None
+
+    def call_begins(self, now: float):
+        if self._first_end is not None and self._second_begin is None:
+            self._second_begin = now
+
+    def call_ends(self, now: float) -> bool:
+        """Note the end of a call; True once ``compile_seconds`` is known."""
+        if self.compile_seconds is not None:
+            return True
+        if self._first_end is None:
+            self._first_end = now
+            return False
+        second_call = now - (self._second_begin if self._second_begin is not None else self._first_end)
+        self.compile_seconds = max(0.0, self._first_end - self._begin - second_call)
+        return True
+
+    def settle(self, now: float):
+        """At the end of a run too short to tell the two apart, count all of it as start-up."""
+        if self.compile_seconds is None:
+            self.compile_seconds = (self._first_end if self._first_end is not None else now) - self._begin
+
+
 class TimeBudget(keras.callbacks.Callback):
-    """Stop training once ``seconds`` of training time have passed (checked after every batch).
+    """Stop training once ``seconds`` of training time have passed.
 
     Training time leaves out two things, so that models are compared at equal training time: the
-    first batch of the run (tracing the train step and, with XLA, compiling it: a fixed cost that
-    trains nothing, kept as ``compile_seconds``), and the time that ``exclude``d callbacks report as
-    ``evaluation_seconds`` (judging samples, say), however often they judge.
+    run's start-up (tracing the train step and, with XLA, compiling it: a fixed cost that trains
+    nothing, kept as ``compile_seconds``; see ``StartUpClock``), and the time that ``exclude``d
+    callbacks report as ``evaluation_seconds`` (judging samples, say), however often they judge.
+    The budget is checked after every call of the train function (``steps_per_execution`` steps)
+    from the second call on, so a run may overshoot it by up to one call.
     """
 
     def __init__(self, seconds: float, already_spent: float = 0.0, exclude=()):
         super().__init__()
         self.seconds, self.already_spent, self.exclude = seconds, already_spent, list(exclude)
         self.exhausted = False
-        self.compile_seconds = None
+        self.clock = StartUpClock()
+
+    @property
+    def compile_seconds(self):
+        return self.clock.compile_seconds
 
     def on_train_begin(self, logs=None):
         self._start = time.perf_counter()
-        self.compile_seconds = None
+        self.clock.start(self._start)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.clock.call_begins(time.perf_counter())
 
     def on_train_batch_end(self, batch, logs=None):
         now = time.perf_counter()
-        if self.compile_seconds is None:
-            self.compile_seconds = now - self._start
+        if not self.clock.call_ends(now):
             return
         judging = sum(callback.evaluation_seconds for callback in self.exclude)
         if self.already_spent + now - self._start - self.compile_seconds - judging >= self.seconds:
@@ -159,8 +204,8 @@ class QualityTracker(keras.callbacks.Callback):
     with ``every_seconds`` it judges on a clock instead: once before training (step 0), then each
     time another ``every_seconds`` of training time has passed, and once at the end, so that a fast
     model and a slow one are judged at the same moments of a time budget. Training time leaves out
-    the time spent judging and the first batch (tracing and, with XLA, compiling the train step; kept
-    as ``compile_seconds``).
+    the time spent judging and the run's start-up (tracing and, with XLA, compiling the train step;
+    kept as ``compile_seconds``; see ``StartUpClock``).
     """
 
     def __init__(self, reference: "metrics.Reference", every: int = 1, n: int = 1000, seed: int = 0,
@@ -177,22 +222,28 @@ class QualityTracker(keras.callbacks.Callback):
         self.records: list[dict] = []
         self._start = None
         self._next_at = None
-        self.compile_seconds = None
+        self.clock = StartUpClock()
         self.evaluation_seconds = 0.0  # time spent judging, which is not training time
+
+    @property
+    def compile_seconds(self):
+        return self.clock.compile_seconds
 
     def train_seconds(self) -> float:
         return time.perf_counter() - self._start - self.evaluation_seconds - (self.compile_seconds or 0.0)
 
     def on_train_begin(self, logs=None):
         if self.every_seconds is not None and not self.records:
-            self._start, self.compile_seconds = time.perf_counter(), None
-            self._judge()    # step 0: what the untrained generator draws
-        self._start, self.evaluation_seconds, self.compile_seconds = time.perf_counter(), 0.0, None
+            self._judge(train_seconds=0.0)    # where training starts (step 0 unless resumed), before any of it
+        self._start, self.evaluation_seconds = time.perf_counter(), 0.0
+        self.clock.start(self._start)
+        self._next_at = self.every_seconds
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.clock.call_begins(time.perf_counter())
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.compile_seconds is None:
-            self.compile_seconds = time.perf_counter() - self._start - self.evaluation_seconds
-            self._next_at = self.every_seconds
+        if not self.clock.call_ends(time.perf_counter()):
             return
         if self.every_seconds is not None and self.train_seconds() >= self._next_at:
             self._judge()
@@ -204,17 +255,18 @@ class QualityTracker(keras.callbacks.Callback):
             self._judge()
 
     def on_train_end(self, logs=None):
+        self.clock.settle(time.perf_counter())
         if self.every_seconds is not None and self.records[-1]["step"] != self._step():
             self._judge()
 
     def _step(self) -> int:
         return int(self.model.g_optimizer.iterations.numpy())
 
-    def _judge(self):
+    def _judge(self, train_seconds: float | None = None):
         from ganlib import metrics  # here, not at the top: training should not load the judge
 
         began = time.perf_counter()
-        train_seconds = self.train_seconds()
+        train_seconds = self.train_seconds() if train_seconds is None else train_seconds
         measures = metrics.evaluate_generator(getattr(self.model, self.generator), self.reference, self.n, self.seed)
         self.evaluation_seconds += time.perf_counter() - began
         self.records.append({"step": self._step(), "train_seconds": train_seconds, **measures})

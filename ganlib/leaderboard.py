@@ -3,14 +3,13 @@
 Notebook 06 asks which model draws the best digits for a given training time on this machine. Each
 run builds a recipe (``ganlib.recipes``, with the recipe's own XLA setting), trains it under a time
 budget, and judges its samples every so many seconds of training time, so every run gives a
-quality-versus-time curve. Time spent judging, and the first step (tracing and, with XLA,
+quality-versus-time curve. Time spent judging, and the run's start-up (tracing and, with XLA,
 compiling the train step, a fixed cost that does not train anything), do not count as training.
 """
 
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
@@ -22,14 +21,12 @@ _STEPS_PER_CHUNK = 100
 
 
 class TimedQualityTracker(callbacks.QualityTracker):
-    """Judge the generator every ``every_seconds`` of training time, once before training, and at the end.
+    """``callbacks.QualityTracker`` on a clock (every ``every_seconds`` of training time, once before
+    training and once at the end), which also stops training after ``time_budget`` training seconds.
 
-    The cadence is in training seconds, not steps, so a fast model and a slow one are judged at the
-    same moments of a time budget. Training time leaves out the time spent judging and the first
-    step (tracing the train step and, with XLA, compiling it: a fixed cost that trains nothing, kept
-    as ``compile_seconds``). With ``time_budget``, training stops once that much training time has
-    passed, on the same clock. (``callbacks.TimeBudget`` runs before this callback, so it would
-    count the first step.)
+    The budget is on the tracker's own clock, which leaves out judging and the run's start-up
+    (tracing, XLA compiling: ``compile_seconds``), so a fast model and a slow one get the same
+    training time and are judged at the same moments of it.
     """
 
     def __init__(self, reference, every_seconds: float, n: int = 500, seed: int = 0,
@@ -38,54 +35,17 @@ class TimedQualityTracker(callbacks.QualityTracker):
             raise ValueError(f"every_seconds is {every_seconds!r}; allowed: a number of seconds greater than 0")
         if time_budget is not None and not time_budget > 0:
             raise ValueError(f"time_budget is {time_budget!r}; allowed: a number of seconds greater than 0, or None")
-        super().__init__(reference, every=1, n=n, seed=seed, generator=generator)
-        self.every_seconds, self.time_budget = float(every_seconds), time_budget
-        self.compile_seconds = None
+        super().__init__(reference, n=n, seed=seed, generator=generator, every_seconds=float(every_seconds))
+        self.time_budget = time_budget
         self.stopped_by_budget = False
-        self._next_at = 0.0
-
-    def train_seconds(self) -> float:
-        return time.perf_counter() - self._start - self.evaluation_seconds
-
-    def on_train_begin(self, logs=None):
-        self._judge(train_seconds=0.0)
-        super().on_train_begin(logs)   # starts the clock, after the first judgment
-        self.evaluation_seconds = 0.0
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.compile_seconds is None:
-            self.compile_seconds = self.train_seconds()
-            self.evaluation_seconds += self.compile_seconds   # from here on the clock counts training only
-            self._next_at = self.every_seconds
-            return
-        elapsed = self.train_seconds()
-        if self.time_budget is not None and elapsed >= self.time_budget:
+        super().on_train_batch_end(batch, logs)   # first: it updates the clock and may judge
+        over_budget = (self.time_budget is not None and self.compile_seconds is not None
+                       and self.train_seconds() >= self.time_budget)
+        if over_budget:
             self.stopped_by_budget = True
-            self.model.stop_training = True   # on_train_end judges this last point
-        elif elapsed >= self._next_at:
-            self._judge()
-            while self._next_at <= elapsed:
-                self._next_at += self.every_seconds
-
-    def on_epoch_end(self, epoch, logs=None):
-        pass   # the cadence is in seconds (on_train_batch_end), not in chunks
-
-    def on_train_end(self, logs=None):
-        if self.records[-1]["step"] != self._step():
-            self._judge()
-
-    def _step(self) -> int:
-        return int(self.model.g_optimizer.iterations.numpy())
-
-    def _judge(self, train_seconds: float | None = None):
-        from ganlib import metrics  # here, not at the top: training should not load the judge
-
-        began = time.perf_counter()
-        if train_seconds is None:
-            train_seconds = began - self._start - self.evaluation_seconds
-        measures = metrics.evaluate_generator(getattr(self.model, self.generator), self.reference, self.n, self.seed)
-        self.evaluation_seconds += time.perf_counter() - began
-        self.records.append({"step": self._step(), "train_seconds": train_seconds, **measures})
+            self.model.stop_training = True   # on_train_end judges this last point, unless just judged
 
 
 def train_recipe(recipe: str, images, reference, *, seed: int = 0, learning_rate_factor: float = 1.0,

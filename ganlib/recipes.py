@@ -24,7 +24,8 @@ WGAN_CRITIC_HIDDEN_UNITS = 256
 # the course's DCGAN does not (even at batch 64, slower at 256), so it trains uncompiled, as in 03.
 JIT_COMPILE = {"mlp": True, "dcgan": False, "wgan-gp": True, "conditional": True}
 # Train steps per compiled call (Keras' ``steps_per_execution``): fewer trips from Python into
-# TensorFlow per step, with the same steps on the same data (benchmarks/user_path.py).
+# TensorFlow per step, with the same steps on the same data. benchmarks/user_path.py measures it for
+# the MLP; it stays 1 until the notebooks that train these recipes (06) are re-rendered with it.
 STEPS_PER_EXECUTION = {"mlp": 1, "dcgan": 1, "wgan-gp": 1, "conditional": 1}
 
 

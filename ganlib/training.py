@@ -128,6 +128,8 @@ class GAN(keras.Model):
         super().compile(**kwargs)
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
+        # train() may lower steps_per_execution to fit its chunks; each call starts again from this.
+        self.requested_steps_per_execution = self.steps_per_execution
 
     @property
     def metrics(self):
@@ -242,14 +244,18 @@ class TrainingRun:
 
 
 def _fit_steps_per_execution(gan: GAN, steps_per_epoch: int):
-    """Lower the GAN's ``steps_per_execution`` to a divisor of the chunk length, if it is not one.
+    """Set the GAN's ``steps_per_execution`` for chunks of ``steps_per_epoch`` steps.
 
-    Keras runs whole executions, so a chunk of 40 steps at 25 steps per execution would train 50:
-    the chunks, and with them the checkpoints' step counts, would drift from what ``train`` planned.
+    The largest divisor of the chunk length up to the value compiled with, and at most half the
+    chunk: Keras runs whole executions, so a chunk of 40 steps at 25 steps per execution would train
+    50 and the checkpoints' step counts would drift from what ``train`` planned; and two calls per
+    chunk let the time budget and quality tracker tell start-up from training (``StartUpClock``)
+    before a chunk ends. A chunk of a prime number of steps runs one step per call.
     """
-    wanted = gan.steps_per_execution
-    fitting = max(k for k in range(1, min(wanted, steps_per_epoch) + 1) if steps_per_epoch % k == 0)
-    if fitting != wanted:
+    wanted = getattr(gan, "requested_steps_per_execution", gan.steps_per_execution)
+    most = max(1, min(wanted, steps_per_epoch // 2))
+    fitting = max(k for k in range(1, most + 1) if steps_per_epoch % k == 0)
+    if fitting != gan.steps_per_execution:
         gan.steps_per_execution = fitting
         gan.make_train_function(force=True)   # the compiled loop was traced for the old count
 

@@ -68,3 +68,28 @@ def test_quality_is_judged_on_a_training_time_cadence(bundled, slow_judge):
 def test_a_bad_cadence_is_refused():
     with pytest.raises(ValueError, match="every_seconds is 0; allowed: a number of seconds greater than 0"):
         callbacks.QualityTracker(None, every_seconds=0)
+
+
+def test_start_up_is_the_first_call_less_the_second_and_callback_work_between_calls_is_not_start_up():
+    clock = callbacks.StartUpClock()
+    clock.start(0.0)
+    clock.call_begins(0.0)                  # the first call: tracing, compiling and 25 steps
+    assert clock.call_ends(5.0) is False and clock.compile_seconds is None
+    clock.call_begins(5.3)                  # 0.3 s of other callbacks' work between the calls
+    assert clock.call_ends(5.5) is True     # the second call: 25 steps in 0.2 s
+    assert clock.compile_seconds == pytest.approx(4.8)
+    clock.call_begins(5.6)
+    clock.call_ends(5.8)
+    assert clock.compile_seconds == pytest.approx(4.8), "fixed once known"
+
+
+def test_a_run_too_short_to_tell_start_up_from_training_counts_all_of_it_as_start_up():
+    one_call = callbacks.StartUpClock()
+    one_call.start(1.0)
+    one_call.call_ends(3.0)
+    one_call.settle(3.5)
+    assert one_call.compile_seconds == pytest.approx(2.0)
+    no_call = callbacks.StartUpClock()     # e.g. the run diverged inside its first call
+    no_call.start(1.0)
+    no_call.settle(2.5)
+    assert no_call.compile_seconds == pytest.approx(1.5)

@@ -51,6 +51,13 @@ def test_the_readme_time_column_matches_the_recorded_timings():
         f"the README's notebook map is out of date: {REGENERATE}"
 
 
+def test_the_readme_time_to_quality_table_matches_the_recorded_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert guide.QUALITY_START in readme and guide.QUALITY_END in readme
+    assert readme == guide.readme_with_time_to_quality(readme), \
+        f"the README's time-to-quality table is out of date: {REGENERATE}"
+
+
 # The parts, on synthetic notebooks ------------------------------------------------------------
 
 

@@ -175,13 +175,17 @@ def test_a_time_budget_stops_training_early(bundled):
 @pytest.mark.parametrize("snapshots", [1, 2])
 def test_several_steps_per_execution_train_the_same_steps_on_the_same_data(bundled, snapshots):
     # steps_per_execution only changes how many steps one compiled call runs. train() lowers it to a
-    # divisor of the chunk length (4 -> 3 for chunks of 6 or 3 steps), so no chunk trains extra steps.
+    # divisor of the chunk length, at most half of it (4 -> 3 for chunks of 6 steps, 1 for chunks of
+    # 3), so no chunk trains extra steps and every chunk has at least two calls.
     outputs = []
     for steps_per_execution in (1, 4):
         gan = tiny_gan(ema_decay=0.9)
         gan.compile(g_optimizer=gan.g_optimizer, d_optimizer=gan.d_optimizer, steps_per_execution=steps_per_execution)
         run = training.train(gan, bundled.images[:256], steps=6, batch_size=16, snapshots=snapshots, verbose=0)
         assert run.steps == 6 == int(gan.g_optimizer.iterations) == int(gan.d_optimizer.iterations)
-        assert gan.steps_per_execution == min(steps_per_execution, 3)
+        assert gan.steps_per_execution == min(steps_per_execution, 6 // snapshots // 2)
         outputs.append(np.asarray(gan.sampler(np.ones((1, LATENT), np.float32))))
     np.testing.assert_allclose(outputs[0], outputs[1], rtol=1e-5, atol=1e-6)
+    # A later call with longer chunks starts again from the value compiled with.
+    training.train(gan, bundled.images[:256], steps=20, batch_size=16, snapshots=1, verbose=0)
+    assert gan.steps_per_execution == 4 and int(gan.g_optimizer.iterations) == 26
