@@ -185,8 +185,6 @@ def main():
             entry.update(commit=commit(), settings=recipe_settings)
             entry["seeds"][str(seed)] = {"budget_seconds": budget, "judge_every_seconds": judge_every,
                                          "commit": entry["commit"], **measured}
-            entry["summary"] = {name: summarize([run["reached"][name] for run in entry["seeds"].values()])
-                                for name in THRESHOLDS}
             RESULTS.mkdir(exist_ok=True)
             out.write_text(json.dumps(results, indent=2) + "\n")   # after every seed: an interruption loses one
             print(f"{recipe} seed {seed}: {measured['steps']:,} steps in {budget:.0f} s; reached: "

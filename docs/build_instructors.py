@@ -74,10 +74,11 @@ LABELS = {
 }
 
 
-def _load_notebook_times():
-    spec = importlib.util.spec_from_file_location("notebook_times", ROOT / "benchmarks" / "notebook_times.py")
+def _load_benchmark(name: str):
+    """benchmarks/<name>.py as a module (the benchmarks folder is scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules["notebook_times"] = module
+    sys.modules[name] = module        # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -314,7 +315,7 @@ def time_section(results: dict, names: list[str], times, lang: str = "en") -> st
 
 def build_guide(notebooks_dir: Path = ROOT / "notebooks", results_dir: Path | None = None,
                 answers_dir: Path = ANSWERS, draft: bool = False, template: Path = TEMPLATE, lang: str = "en") -> str:
-    times = _load_notebook_times()
+    times = _load_benchmark("notebook_times")
     paths = times.notebooks(notebooks_dir)
     results = times.load_results(results_dir or times.RESULTS)
     text = template.read_text(encoding="utf-8")
@@ -367,33 +368,29 @@ def readme_with_times(readme: str, results: dict, times) -> str:
     lines = ["| " + " | ".join(row) + " |" if n != 1 else "|" + "---|" * len(row) for n, row in enumerate(rows)]
     readme = head + MAP_START + "\n" + "\n".join(lines) + "\n" + MAP_END + tail
     if TABLE_START in readme and TABLE_END in readme:     # the whole time table, every measured profile
-        head, rest = readme.split(TABLE_START, 1)
-        _, tail = rest.split(TABLE_END, 1)
         names = [p.stem for p in times.notebooks(ROOT / "notebooks")]
-        readme = head + TABLE_START + "\n" + time_section(results, names, times).rstrip() + "\n" + TABLE_END + tail
+        readme = _between(readme, TABLE_START, TABLE_END, time_section(results, names, times).rstrip())
     return readme
 
 
+def _between(text: str, start: str, end: str, body: str) -> str:
+    """``text`` with whatever stands between the markers ``start`` and ``end`` replaced by ``body``."""
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return head + start + "\n" + body + "\n" + end + tail
+
+
 QUALITY_START, QUALITY_END = "<!-- time to quality: start -->", "<!-- time to quality: end -->"
-
-
-def _load_time_to_quality():
-    spec = importlib.util.spec_from_file_location("time_to_quality", ROOT / "benchmarks" / "time_to_quality.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def readme_with_time_to_quality(readme: str, results_dir: Path | None = None) -> str:
     """The README's time-to-quality block set from benchmarks/results (every labelled run: before, after)."""
     if QUALITY_START not in readme or QUALITY_END not in readme:
         return readme
-    quality = _load_time_to_quality()
+    quality = _load_benchmark("time_to_quality")
     labelled = quality.load_labelled(results_dir or quality.RESULTS)
     table = quality.markdown_table(labelled) if labelled else "No time-to-quality runs are recorded yet."
-    head, rest = readme.split(QUALITY_START, 1)
-    _, tail = rest.split(QUALITY_END, 1)
-    return head + QUALITY_START + "\n" + table + "\n" + QUALITY_END + tail
+    return _between(readme, QUALITY_START, QUALITY_END, table)
 
 
 def main(argv=None) -> int:
@@ -401,7 +398,7 @@ def main(argv=None) -> int:
     parser.add_argument("--draft", action="store_true", help="mark missing written answers as pending")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is out of date")
     args = parser.parse_args(argv)
-    times = _load_notebook_times()
+    times = _load_benchmark("notebook_times")
     try:
         guide = build_guide(draft=args.draft)
         guide_zh = build_guide_zh(draft=args.draft)
