@@ -31,9 +31,10 @@ STEPS_PER_EXECUTION = {"mlp": 1, "dcgan": 1, "wgan-gp": 1, "conditional": 1}
 
 def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | None = None,
           jit_compile: bool | None = None, ema_decay: float | None = 0.999,
-          steps_per_execution: int | None = None) -> training.GAN:
-    """A compiled ``training.GAN`` for ``recipe``; ``learning_rate``, ``jit_compile`` and
-    ``steps_per_execution`` None keep the recipe's own."""
+          steps_per_execution: int | None = None, hidden_units: int | None = None) -> training.GAN:
+    """A compiled ``training.GAN`` for ``recipe``; ``learning_rate``, ``jit_compile``,
+    ``steps_per_execution`` and ``hidden_units`` None keep the recipe's own. ``hidden_units`` is the
+    fully connected layer of the DCGAN's two networks and of the WGAN-GP's generator (0: none)."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe is {recipe!r}; allowed: " + ", ".join(repr(r) for r in RECIPES))
     if jit_compile is None:
@@ -42,14 +43,20 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
         steps_per_execution = STEPS_PER_EXECUTION[recipe]
     if int(steps_per_execution) != steps_per_execution or steps_per_execution < 1:
         raise ValueError(f"steps_per_execution is {steps_per_execution!r}; allowed: an integer >= 1")
+    if hidden_units is None:
+        hidden_units = DCGAN_HIDDEN_UNITS
+    elif recipe not in ("dcgan", "wgan-gp"):
+        raise ValueError(f"hidden_units is for the 'dcgan' and 'wgan-gp' recipes, not {recipe!r}")
+    elif int(hidden_units) != hidden_units or hidden_units < 0:
+        raise ValueError(f"hidden_units is {hidden_units!r}; allowed: an integer >= 0 (0: no hidden layer)")
     keras.utils.set_random_seed(seed)
     if recipe == "mlp":   # notebook 02: the article's networks, Adam 2e-4 / 0.5
         gan = training.GAN(models.build_mlp_generator(LATENT_DIM), models.build_mlp_discriminator(),
                            latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed)
         rate, betas = learning_rate or 2e-4, (0.5, 0.999)
     elif recipe == "dcgan":   # notebook 03: the DCGAN guidelines plus a 1,024-unit dense layer in G and D, Adam 4e-4 / 0.5
-        gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=DCGAN_HIDDEN_UNITS),
-                           models.build_dcgan_discriminator(width, hidden_units=DCGAN_HIDDEN_UNITS),
+        gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=hidden_units),
+                           models.build_dcgan_discriminator(width, hidden_units=hidden_units),
                            latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed)
         rate, betas = learning_rate or 4e-4, (0.5, 0.999)
     elif recipe == "conditional":   # notebook 07: DCGAN told which digit to draw; projection discriminator
@@ -58,7 +65,7 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
                            num_classes=10, ema_decay=ema_decay, seed=seed)
         rate, betas = learning_rate or 2e-4, (0.5, 0.999)
     else:   # notebook 04: WGAN-GP, lambda 10, 5 critic steps; dense layers as in 03; Adam 5e-4 / (0, 0.9)
-        gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=DCGAN_HIDDEN_UNITS),
+        gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=hidden_units),
                            models.build_wgan_critic(width, hidden_units=WGAN_CRITIC_HIDDEN_UNITS),
                            latent_dim=LATENT_DIM, loss="wasserstein", n_critic=5, gp_weight=10.0,
                            ema_decay=ema_decay, seed=seed)

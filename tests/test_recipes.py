@@ -39,3 +39,21 @@ def test_full_profile_trains_the_default_model_longer(notebook, run_lengths):
     default, full = profiles["default"], profiles["full"]
     assert {key for key in default if default[key] != full[key]} <= run_lengths
     assert all(full[key] > default[key] for key in run_lengths)
+
+
+def test_hidden_units_changes_the_dense_layers_of_the_networks_that_have_them():
+    dcgan = recipes.build("dcgan", width=4, jit_compile=False, hidden_units=512)
+    assert dense_units(dcgan.generator)[0] == 512 and dense_units(dcgan.discriminator) == [512, 1]
+    wgan = recipes.build("wgan-gp", width=4, jit_compile=False, hidden_units=0)
+    assert dense_units(wgan.generator) == [7 * 7 * 2 * 4]   # no front layer: straight to the projection
+    assert dense_units(wgan.discriminator) == [recipes.WGAN_CRITIC_HIDDEN_UNITS, 1]   # the critic keeps its own
+
+
+@pytest.mark.parametrize("recipe, value, message", [
+    ("mlp", 512, "'dcgan' and 'wgan-gp'"),
+    ("dcgan", -1, "an integer >= 0"),
+    ("dcgan", 2.5, "an integer >= 0"),
+])
+def test_hidden_units_rejects_what_does_not_apply(recipe, value, message):
+    with pytest.raises(ValueError, match=message):
+        recipes.build(recipe, width=4, jit_compile=False, hidden_units=value)
