@@ -4,13 +4,27 @@ Test files import the builders directly (``from conftest import stand_in_gan``):
 functions, so a test can build as many networks as it needs, each with other settings.
 """
 
+import importlib.util
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 LATENT = 8   # the stand-ins' noise size: small enough to train in milliseconds
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_script(relative_path: str):
+    """A script of the repository (``"benchmarks/levers.py"``) imported as a module named after its file."""
+    path = ROOT / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module        # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

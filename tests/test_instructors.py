@@ -1,31 +1,22 @@
 """docs/instructors.md and the README's time column are what docs/build_instructors.py writes from the
 notebooks, ganlib/exercises.py, docs/answers/ and benchmarks/results/: they cannot drift."""
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 
+from conftest import load_script
 from ganlib import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 REGENERATE = "run `.venv/bin/python docs/build_instructors.py` and commit docs/instructors.md and README.md"
 
 
-def load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module        # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-guide = load("build_instructors", ROOT / "docs" / "build_instructors.py")
-times = load("notebook_times", ROOT / "benchmarks" / "notebook_times.py")
+guide = load_script("docs/build_instructors.py")
+times = load_script("benchmarks/notebook_times.py")
 
 
 # The English guide, and the Chinese one built the same way from notebooks/zh/, docs/answers/zh/ and

@@ -1,23 +1,16 @@
 """benchmarks/time_to_quality.py reads each seed's quality curve and summarizes the seeds honestly."""
 
-import importlib.util
 import json
 import math
-import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "time_to_quality.py"
+from conftest import load_script
 
 
 @pytest.fixture(scope="module")
 def ttq():
-    spec = importlib.util.spec_from_file_location("time_to_quality", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["time_to_quality"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/time_to_quality.py")
 
 
 def test_a_threshold_is_reached_at_the_first_judgement_that_meets_it(ttq):

@@ -1,0 +1,131 @@
+"""Screening speed levers (issue 20): one seed, many settings, before the 3-seed runs of time_to_quality.py.
+
+    .venv/bin/python benchmarks/levers.py quality NAME '{"recipe": "dcgan", "hidden_units": 512, "steps": 2500}' ...
+    .venv/bin/python benchmarks/levers.py throughput NAME '{"recipe": "dcgan", "jit_compile": true}' ... [--rounds 3]
+
+``quality`` trains each variant in turn for ``steps`` generator steps and judges 1,000 samples of its
+weight-averaged generator every ``every`` steps (default 250): the recognized share (and, for the
+conditional model, the agreement with the digit asked for) against the step and the training
+seconds. The step is what a setting changes about learning; the seconds also depend on how busy the
+machine is, so compare them only within one call. ``throughput`` builds every variant, then times
+``fit`` calls of ``--steps`` steps in alternating rounds and reports the median steps per second.
+
+A variant is a JSON object: ``recipe`` (mlp, dcgan, wgan-gp, conditional) and any of
+``learning_rate``, ``discriminator_learning_rate`` (default: the same), ``hidden_units``,
+``n_critic``, ``jit_compile``, ``steps_per_execution``, ``ema_decay``, ``width``, ``batch_size``, ``seed``,
+``steps``, ``every``, ``mixed_bfloat16`` (true: Keras' mixed_bfloat16 policy while the networks are
+built). Results go to benchmarks/results/levers-<machine>.json, keyed by NAME (a rerun replaces it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+BUILD_KEYS = ("learning_rate", "hidden_units", "jit_compile", "steps_per_execution", "ema_decay", "width")
+KEYS = ("recipe", *BUILD_KEYS, "discriminator_learning_rate", "n_critic", "batch_size", "seed", "steps", "every",
+        "mixed_bfloat16")
+
+
+def build(variant: dict):
+    """recipes.build with the variant's settings, then the ones recipes.build does not take."""
+    import keras
+
+    from ganlib import recipes
+
+    unknown = set(variant) - set(KEYS)
+    if unknown or "recipe" not in variant:
+        raise ValueError(f"variant {variant}: needs 'recipe'; allowed keys: {', '.join(KEYS)}")
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if variant.get("mixed_bfloat16") else "float32")
+    try:
+        gan = recipes.build(variant["recipe"], seed=variant.get("seed", 0),
+                            **{key: variant[key] for key in BUILD_KEYS if key in variant})
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    if "n_critic" in variant:
+        gan.n_critic = int(variant["n_critic"])
+    if "discriminator_learning_rate" in variant:
+        gan.d_optimizer.learning_rate = float(variant["discriminator_learning_rate"])
+    return gan
+
+
+def quality(name: str, variant: dict, train_digits, reference) -> dict:
+    from ganlib import callbacks, training
+
+    gan = build(variant)
+    seed, steps, every = variant.get("seed", 0), variant.get("steps", 2500), variant.get("every", 250)
+    tracker = callbacks.QualityTracker(reference, n=1000, seed=seed)
+    start = time.perf_counter()
+    training.train(gan, train_digits.images, steps=steps, batch_size=variant.get("batch_size", 64), seed=seed,
+                   labels=train_digits.labels if gan.conditional else None, snapshots=max(1, steps // every),
+                   callbacks=[tracker], verbose=0)
+    curve = [{"step": r["step"], "train_seconds": round(r["train_seconds"], 1),
+              "recognized_share": round(r["recognized_share"], 3),
+              **({"label_agreement": round(r["label_agreement"], 3)} if r.get("label_agreement") is not None else {})}
+             for r in tracker.records]
+    print(f"{name}: {time.perf_counter() - start:.0f} s wall; "
+          + ", ".join(f"{r['step']}: {r['recognized_share']:.2f}" for r in curve), flush=True)
+    return {"variant": variant, "compile_seconds": tracker.compile_seconds, "curve": curve}
+
+
+def throughput(variants: dict, rounds: int, steps: int, images, labels) -> dict:
+    from ganlib import data
+
+    built = {}
+    for name, variant in variants.items():
+        gan = build(variant)
+        batches = data.make_dataset(images, variant.get("batch_size", 64) * gan.n_critic, 0,
+                                    labels=labels if gan.conditional else None)
+        gan.fit(batches, epochs=1, steps_per_epoch=steps, verbose=0)   # traces (and compiles) the step
+        built[name] = (gan, batches, [])
+    for _ in range(rounds):
+        for name, (gan, batches, rates) in built.items():
+            start = time.perf_counter()
+            gan.fit(batches, epochs=1, steps_per_epoch=steps, verbose=0)
+            rates.append(steps / (time.perf_counter() - start))
+    results = {}
+    for name, (_, _, rates) in built.items():
+        results[name] = {"variant": variants[name], "steps_per_second": round(statistics.median(rates), 2),
+                         "rounds": [round(rate, 2) for rate in rates], "steps_per_round": steps}
+        print(f"{name:<24} {results[name]['steps_per_second']:6.1f} steps/s  {results[name]['rounds']}")
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("mode", choices=("quality", "throughput"))
+    parser.add_argument("variants", nargs="+", help="NAME JSON pairs")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=100, help="steps per timed round (throughput)")
+    args = parser.parse_args()
+    if len(args.variants) % 2:
+        parser.error("variants come in NAME JSON pairs")
+    variants = {name: json.loads(text) for name, text in zip(args.variants[::2], args.variants[1::2])}
+
+    import ganlib  # noqa: F401  (imports TensorFlow quietly)
+    from ganlib import data, metrics
+
+    train_digits, held_out = data.split_digits(data.load_digits("bundled", verbose=False))
+    out = RESULTS / f"levers-cpu{os.cpu_count()}.json"
+    stored = json.loads(out.read_text()) if out.exists() else {"quality": {}, "throughput": {}}
+    if args.mode == "throughput":
+        measured = throughput(variants, args.rounds, args.steps, train_digits.images, train_digits.labels)
+        stored["throughput"].update({name: {**entry, "measured": time.strftime("%Y-%m-%d")}
+                                     for name, entry in measured.items()})
+    else:
+        reference = metrics.Reference(train_digits.images, held_out.images)
+        for name, variant in variants.items():
+            stored["quality"][name] = {**quality(name, variant, train_digits, reference),
+                                       "measured": time.strftime("%Y-%m-%d")}
+            out.write_text(json.dumps(stored, indent=1) + "\n")   # after every variant
+    out.write_text(json.dumps(stored, indent=1) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
