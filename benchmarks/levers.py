@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BUILD_KEYS = ("learning_rate", "hidden_units", "jit_compile", "steps_per_execution", "ema_decay", "width")
-KEYS = ("recipe", *BUILD_KEYS, "discriminator_learning_rate", "n_critic", "batch_size", "seed", "steps", "every",
+BUILD_KEYS = ("learning_rate", "hidden_units", "n_critic", "jit_compile", "steps_per_execution", "ema_decay", "width")
+KEYS = ("recipe", *BUILD_KEYS, "discriminator_learning_rate", "batch_size", "seed", "steps", "every",
         "mixed_bfloat16")
 
 
@@ -47,8 +47,6 @@ def build(variant: dict):
                             **{key: variant[key] for key in BUILD_KEYS if key in variant})
     finally:
         keras.mixed_precision.set_global_policy("float32")
-    if "n_critic" in variant:
-        gan.n_critic = int(variant["n_critic"])
     if "discriminator_learning_rate" in variant:
         gan.d_optimizer.learning_rate = float(variant["discriminator_learning_rate"])
     return gan

@@ -111,7 +111,8 @@ def settings(gan) -> dict:
 
 def parse_overrides(pairs: list[str]) -> dict:
     """``["learning_rate=4e-4", "ema_decay=None"]`` -> keyword arguments for ``recipes.build``."""
-    allowed = ("learning_rate", "jit_compile", "ema_decay", "steps_per_execution", "width", "hidden_units")
+    allowed = ("learning_rate", "jit_compile", "ema_decay", "steps_per_execution", "width", "hidden_units",
+               "n_critic")
     overrides = {}
     for pair in pairs:
         key, _, text = pair.partition("=")
@@ -159,7 +160,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="change one of the recipe's settings for this label (recipes.build's learning_rate, "
-                             "jit_compile, ema_decay, steps_per_execution, width, hidden_units), e.g. --set learning_rate=4e-4")
+                             "jit_compile, ema_decay, steps_per_execution, width, hidden_units, n_critic), e.g. --set learning_rate=4e-4")
     args = parser.parse_args()
     if not args.label.replace("-", "").isalnum():
         parser.error(f"--label is {args.label!r}; allowed: letters, digits and '-'")

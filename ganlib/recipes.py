@@ -31,10 +31,12 @@ STEPS_PER_EXECUTION = {"mlp": 1, "dcgan": 1, "wgan-gp": 1, "conditional": 1}
 
 def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | None = None,
           jit_compile: bool | None = None, ema_decay: float | None = 0.999,
-          steps_per_execution: int | None = None, hidden_units: int | None = None) -> training.GAN:
+          steps_per_execution: int | None = None, hidden_units: int | None = None,
+          n_critic: int | None = None) -> training.GAN:
     """A compiled ``training.GAN`` for ``recipe``; ``learning_rate``, ``jit_compile``,
-    ``steps_per_execution`` and ``hidden_units`` None keep the recipe's own. ``hidden_units`` is the
-    fully connected layer of the DCGAN's two networks and of the WGAN-GP's generator (0: none)."""
+    ``steps_per_execution``, ``hidden_units`` and ``n_critic`` None keep the recipe's own.
+    ``hidden_units`` is the fully connected layer of the DCGAN's two networks and of the WGAN-GP's
+    generator (0: none); ``n_critic`` is WGAN-GP's critic steps per generator step."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe is {recipe!r}; allowed: " + ", ".join(repr(r) for r in RECIPES))
     if jit_compile is None:
@@ -49,6 +51,12 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
         raise ValueError(f"hidden_units is for the 'dcgan' and 'wgan-gp' recipes, not {recipe!r}")
     elif int(hidden_units) != hidden_units or hidden_units < 0:
         raise ValueError(f"hidden_units is {hidden_units!r}; allowed: an integer >= 0 (0: no hidden layer)")
+    if n_critic is None:
+        n_critic = 5
+    elif recipe != "wgan-gp":
+        raise ValueError(f"n_critic is for the 'wgan-gp' recipe, not {recipe!r}")
+    elif int(n_critic) != n_critic or n_critic < 1:
+        raise ValueError(f"n_critic is {n_critic!r}; allowed: an integer >= 1")
     keras.utils.set_random_seed(seed)
     if recipe == "mlp":   # notebook 02: the article's networks, Adam 2e-4 / 0.5
         gan = training.GAN(models.build_mlp_generator(LATENT_DIM), models.build_mlp_discriminator(),
@@ -67,7 +75,7 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     else:   # notebook 04: WGAN-GP, lambda 10, 5 critic steps; dense layers as in 03; Adam 5e-4 / (0, 0.9)
         gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=hidden_units),
                            models.build_wgan_critic(width, hidden_units=WGAN_CRITIC_HIDDEN_UNITS),
-                           latent_dim=LATENT_DIM, loss="wasserstein", n_critic=5, gp_weight=10.0,
+                           latent_dim=LATENT_DIM, loss="wasserstein", n_critic=int(n_critic), gp_weight=10.0,
                            ema_decay=ema_decay, seed=seed)
         rate, betas = learning_rate or 5e-4, (0.0, 0.9)
     gan.compile(g_optimizer=keras.optimizers.Adam(rate, beta_1=betas[0], beta_2=betas[1]),

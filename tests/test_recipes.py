@@ -57,3 +57,11 @@ def test_hidden_units_changes_the_dense_layers_of_the_networks_that_have_them():
 def test_hidden_units_rejects_what_does_not_apply(recipe, value, message):
     with pytest.raises(ValueError, match=message):
         recipes.build(recipe, width=4, jit_compile=False, hidden_units=value)
+
+
+def test_n_critic_belongs_to_wgan_gp():
+    assert recipes.build("wgan-gp", width=4, jit_compile=False, n_critic=2).n_critic == 2
+    with pytest.raises(ValueError, match="'wgan-gp' recipe"):
+        recipes.build("dcgan", width=4, jit_compile=False, n_critic=2)
+    with pytest.raises(ValueError, match="an integer >= 1"):
+        recipes.build("wgan-gp", width=4, jit_compile=False, n_critic=0)

@@ -70,6 +70,6 @@ def test_a_setting_is_changed_by_name_and_a_bad_one_is_refused_with_what_is_allo
     assert ttq.parse_overrides(["learning_rate=4e-4", "ema_decay=None", "jit_compile=False"]) == {
         "learning_rate": 4e-4, "ema_decay": None, "jit_compile": False}
     with pytest.raises(ValueError, match="KEY one of learning_rate, jit_compile"):
-        ttq.parse_overrides(["n_critic=3"])
+        ttq.parse_overrides(["gp_weight=5"])
     with pytest.raises(ValueError, match="'fast' is not a Python number"):
         ttq.parse_overrides(["learning_rate=fast"])
