@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/levers.py quality NAME '{"recipe": "dcgan", "hidden_units": 512, "steps": 2500}' ...
     .venv/bin/python benchmarks/levers.py throughput NAME '{"recipe": "dcgan", "jit_compile": true}' ... [--rounds 3]
+    .venv/bin/python benchmarks/levers.py table      # the stored results as markdown tables
 
 ``quality`` trains each variant in turn for ``steps`` generator steps and judges 1,000 samples of its
 weight-averaged generator every ``every`` steps (default 250): the recognized share (and, for the
@@ -94,14 +95,47 @@ def throughput(variants: dict, rounds: int, steps: int, images, labels) -> dict:
     return results
 
 
+def first_reaching(curve: list[dict], key: str, threshold: float) -> dict | None:
+    return next((point for point in curve if point.get(key) is not None and point[key] >= threshold), None)
+
+
+def markdown(stored: dict) -> str:
+    """The screens as two tables: quality against steps and seconds, then throughput."""
+    lines = ["| variant | settings (the recipe's own otherwise) | steps/s | 65% recognized | 80% | 95% agreement | "
+             "last judged |", "|---|---|---|---|---|---|---|"]
+    order = ("mlp", "dcgan", "wgan-gp", "conditional")   # as time_to_quality's table; as stored within a recipe
+    for name, entry in sorted(stored["quality"].items(), key=lambda item: order.index(item[1]["variant"]["recipe"])):
+        curve = entry["curve"]
+        settings = ", ".join(f"{key} {value}" for key, value in entry["variant"].items() if key not in ("steps", "every"))
+        cells = []
+        for key, threshold in (("recognized_share", 0.65), ("recognized_share", 0.80), ("label_agreement", 0.95)):
+            point = first_reaching(curve, key, threshold)
+            applies = key != "label_agreement" or entry["variant"]["recipe"] == "conditional"
+            cells.append("" if not applies else "-" if point is None
+                         else f"step {point['step']:,} ({point['train_seconds']:.0f} s)")
+        last = curve[-1]
+        lines.append(f"| {name} | {settings} | {last['step'] / last['train_seconds']:.1f} | " + " | ".join(cells)
+                     + f" | {last['recognized_share']:.3f} at step {last['step']:,} |")
+    lines += ["", "| variant | settings | steps/s (median) | rounds |", "|---|---|---|---|"]
+    for name, entry in stored["throughput"].items():
+        settings = ", ".join(f"{key} {value}" for key, value in entry["variant"].items())
+        lines.append(f"| {name} | {settings} | {entry['steps_per_second']:.1f} | "
+                     + ", ".join(f"{rate:.1f}" for rate in entry["rounds"]) + " |")
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("mode", choices=("quality", "throughput"))
-    parser.add_argument("variants", nargs="+", help="NAME JSON pairs")
+    parser.add_argument("mode", choices=("quality", "throughput", "table"))
+    parser.add_argument("variants", nargs="*", help="NAME JSON pairs")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=100, help="steps per timed round (throughput)")
     args = parser.parse_args()
-    if len(args.variants) % 2:
+    out = RESULTS / f"levers-cpu{os.cpu_count()}.json"
+    if args.mode == "table":
+        print(markdown(json.loads(out.read_text())))
+        return
+    if len(args.variants) % 2 or not args.variants:
         parser.error("variants come in NAME JSON pairs")
     variants = {name: json.loads(text) for name, text in zip(args.variants[::2], args.variants[1::2])}
 
@@ -109,7 +143,6 @@ def main():
     from ganlib import data, metrics
 
     train_digits, held_out = data.split_digits(data.load_digits("bundled", verbose=False))
-    out = RESULTS / f"levers-cpu{os.cpu_count()}.json"
     stored = json.loads(out.read_text()) if out.exists() else {"quality": {}, "throughput": {}}
     if args.mode == "throughput":
         measured = throughput(variants, args.rounds, args.steps, train_digits.images, train_digits.labels)

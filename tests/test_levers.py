@@ -31,3 +31,11 @@ def test_mixed_bfloat16_applies_to_the_variant_only(levers):
 def test_a_variant_without_a_recipe_or_with_an_unknown_key_is_refused(levers, variant):
     with pytest.raises(ValueError, match="allowed keys"):
         levers.build(variant)
+
+
+def test_the_table_reads_each_threshold_at_the_first_judgement_that_meets_it(levers):
+    stored = {"quality": {"a": {"variant": {"recipe": "mlp", "steps": 500}, "curve": [
+        {"step": 250, "train_seconds": 5.0, "recognized_share": 0.70},
+        {"step": 500, "train_seconds": 10.0, "recognized_share": 0.85}]}}, "throughput": {}}
+    row = levers.markdown(stored).splitlines()[2]
+    assert row == "| a | recipe mlp | 50.0 | step 250 (5 s) | step 500 (10 s) |  | 0.850 at step 500 |"
