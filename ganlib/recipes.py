@@ -18,6 +18,8 @@ DCGAN_HIDDEN_UNITS = 1024
 # The WGAN-GP critic's dense layer is smaller: the gradient penalty differentiates the critic twice,
 # so its cost counts five times over per generator step (notebook 04).
 WGAN_CRITIC_HIDDEN_UNITS = 256
+# Critic steps per generator step in WGAN-GP: the paper's 5 (notebook 04).
+WGAN_N_CRITIC = 5
 
 
 # XLA where it measurably pays (benchmarks/throughput.py): the MLP's train step runs faster compiled;
@@ -52,7 +54,7 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     elif int(hidden_units) != hidden_units or hidden_units < 0:
         raise ValueError(f"hidden_units is {hidden_units!r}; allowed: an integer >= 0 (0: no hidden layer)")
     if n_critic is None:
-        n_critic = 5
+        n_critic = WGAN_N_CRITIC
     elif recipe != "wgan-gp":
         raise ValueError(f"n_critic is for the 'wgan-gp' recipe, not {recipe!r}")
     elif int(n_critic) != n_critic or n_critic < 1:
