@@ -148,13 +148,13 @@ def main():
         measured = throughput(variants, args.rounds, args.steps, train_digits.images, train_digits.labels)
         stored["throughput"].update({name: {**entry, "measured": time.strftime("%Y-%m-%d")}
                                      for name, entry in measured.items()})
+        out.write_text(json.dumps(stored, indent=1) + "\n")
     else:
         reference = metrics.Reference(train_digits.images, held_out.images)
         for name, variant in variants.items():
             stored["quality"][name] = {**quality(name, variant, train_digits, reference),
                                        "measured": time.strftime("%Y-%m-%d")}
             out.write_text(json.dumps(stored, indent=1) + "\n")   # after every variant
-    out.write_text(json.dumps(stored, indent=1) + "\n")
     print(f"wrote {out}")
 
 
