@@ -60,19 +60,22 @@ def full_profile(recipe: str) -> dict:
     notebook = pretrained.NOTEBOOK_OF[recipe]
     profile = dict(course.NOTEBOOKS[notebook].profiles["full"])
     overrides = {k: v for k, v in PROFILE_OVERRIDES.get(recipe, {}).items() if profile.get(k) != v}
-    # The dense layers are the recipe's constants; a notebook profile that disagrees would train another model.
-    for key, constant in (("hidden_units", recipes.DCGAN_HIDDEN_UNITS),
-                          ("critic_hidden_units", recipes.WGAN_CRITIC_HIDDEN_UNITS)):
-        if key in profile and profile[key] != constant:
-            sys.exit(f"{notebook}'s full profile has {key}={profile[key]} but ganlib.recipes builds "
-                     f"{constant}: update recipes.py or this script before training")
+    # The critic's dense layer is the recipe's constant; a notebook profile that disagrees would train another model.
+    if profile.get("critic_hidden_units", recipes.WGAN_CRITIC_HIDDEN_UNITS) != recipes.WGAN_CRITIC_HIDDEN_UNITS:
+        sys.exit(f"{notebook}'s full profile has critic_hidden_units={profile['critic_hidden_units']} but "
+                 f"ganlib.recipes builds {recipes.WGAN_CRITIC_HIDDEN_UNITS}: update recipes.py or this script")
     profile.update(overrides)
+    # The recipe's own settings where the notebook has no parameter for them, so the record names them all.
+    profile.setdefault("learning_rate", recipes.LEARNING_RATE[recipe])
+    if recipe == "wgan-gp":
+        profile.setdefault("n_critic", recipes.WGAN_N_CRITIC)
     return {"notebook": notebook, "profile": "full", "settings": profile, "overrides": overrides}
 
 
 def build(recipe: str, settings: dict) -> training.GAN:
     return recipes.build(recipe, seed=SEED, width=settings.get("width", 32),
-                         learning_rate=settings.get("learning_rate"), jit_compile=settings["jit_compile"])
+                         learning_rate=settings.get("learning_rate"), jit_compile=settings["jit_compile"],
+                         hidden_units=settings.get("hidden_units"), n_critic=settings.get("n_critic"))
 
 
 def training_digits():

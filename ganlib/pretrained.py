@@ -206,8 +206,32 @@ def describe(name: str) -> str:
     scores = f"recognized {measures['recognized_share']:.3f}" if "recognized_share" in measures else ""
     if "label_agreement" in measures:
         scores += f", agreement with the requested digit {measures['label_agreement']:.3f}"
-    return (f"the shipped {name} generator {_relative(generator_path(name))} (notebook {r['notebook'][:2]}'s "
-            f"{r['profile']} profile, {r['steps']:,} steps" + (f"; judge: {scores}" if scores else "") + ")")
+    earlier = settings_since_changed(name)
+    profile = (f"an earlier {r['profile']} profile of notebook {r['notebook'][:2]}, with "
+               + ", ".join(f"{key} {value:g}" for key, value in earlier.items())) if earlier else (
+               f"notebook {r['notebook'][:2]}'s {r['profile']} profile")
+    return (f"the shipped {name} generator {_relative(generator_path(name))} ({profile}, {r['steps']:,} steps"
+            + (f"; judge: {scores}" if scores else "") + ")")
+
+
+# The settings that shape a trained model (run lengths are named by the step count instead).
+SHAPING_SETTINGS = ("batch_size", "width", "hidden_units", "critic_hidden_units", "n_critic", "learning_rate")
+
+
+def settings_since_changed(name: str) -> dict:
+    """The shaping settings the shipped ``name`` was trained with where its notebook's profile now
+    differs (the recipes changed after it was trained), e.g. ``{"learning_rate": 0.0004}``; {} if none."""
+    from ganlib import course, recipes
+
+    r = record(name)
+    # Today's settings: the notebook's profile, and the recipe's own where the notebook has no parameter.
+    profile = {"learning_rate": recipes.LEARNING_RATE[name],
+               **({"n_critic": recipes.WGAN_N_CRITIC} if name == "wgan-gp" else {}),
+               **course.NOTEBOOKS[r["notebook"]].profiles[r["profile"]]}
+    trained = r.get("settings", {})
+    return {key: trained[key] for key in SHAPING_SETTINGS
+            if key in profile and key in trained and key not in r.get("profile_overrides", {})
+            and trained[key] != profile[key]}
 
 
 def verify(path) -> None:
@@ -301,11 +325,19 @@ def _shipped_architecture(path: Path):
         settings = json.loads((path.parent / f"{parts[0]}.json").read_text()).get("settings", {})
     except (OSError, ValueError):
         return None
-    return build_network(parts[0], parts[1], settings.get("width", 32))
+    return build_network(parts[0], parts[1], settings)
 
 
-def build_network(name: str, role: str = "generator", width: int = 32):
-    """A fresh, untrained network of the shipped ``name``'s architecture, from ganlib's builders."""
+# The shipped DCGAN and WGAN-GP generators were trained with 1,024 units in their dense front layer,
+# the recipes' width before issue 20 halved it; a record without `hidden_units` means that width.
+SHIPPED_HIDDEN_UNITS = 1024
+
+
+def build_network(name: str, role: str = "generator", settings: dict | None = None):
+    """A fresh, untrained network of the shipped ``name``'s architecture, from ganlib's builders and the
+    settings of its record (``width``, ``hidden_units``)."""
+    settings = settings or {}
+    width = settings.get("width", 32)
     from ganlib import models, recipes
 
     if role == "discriminator":
@@ -316,7 +348,8 @@ def build_network(name: str, role: str = "generator", width: int = 32):
         return models.build_mlp_generator(recipes.LATENT_DIM)
     if name == "conditional":
         return models.build_conditional_generator(recipes.LATENT_DIM, width)
-    return models.build_dcgan_generator(recipes.LATENT_DIM, width, hidden_units=recipes.DCGAN_HIDDEN_UNITS)
+    return models.build_dcgan_generator(recipes.LATENT_DIM, width,
+                                        hidden_units=settings.get("hidden_units", SHIPPED_HIDDEN_UNITS))
 
 
 def _encode(key: str, weight: np.ndarray, format: str) -> dict:
@@ -392,7 +425,7 @@ def _load_verified(path: Path, name: str, role: str):
                               f"{NOTEBOOK_OF[name][:2]} and use the generator it saves")
     verify(path)
     try:
-        return read_compact(path, into=build_network(name, role, record(name).get("settings", {}).get("width", 32)))
+        return read_compact(path, into=build_network(name, role, record(name).get("settings", {})))
     except Exception as error:   # a file that passes its checksum but does not fit ganlib's builders
         raise PretrainedError(f"the shipped {name} {role} at {_shown(path)} passes its checksum but does not "
                               f"load ({type(error).__name__}: {error}); retrain it with "

@@ -12,23 +12,28 @@ from ganlib import models, training
 
 RECIPES = ("mlp", "dcgan", "wgan-gp", "conditional")
 LATENT_DIM = 100
-# One fully connected layer of this size in each DCGAN network (InfoGAN's MNIST networks); notebook 03
-# measures them against the DCGAN paper's settings.
-DCGAN_HIDDEN_UNITS = 1024
+# One fully connected layer of this size in each DCGAN network and in the WGAN-GP generator; notebook
+# 03 measures the layers against the DCGAN paper's settings. 512, not InfoGAN's 1,024: about the same
+# quality per step at about 1.5 times the steps per second (benchmarks/README.md, "Speed levers").
+DCGAN_HIDDEN_UNITS = 512
 # The WGAN-GP critic's dense layer is smaller: the gradient penalty differentiates the critic twice,
-# so its cost counts five times over per generator step (notebook 04).
+# so its cost counts once per critic step, n_critic times per generator step (notebook 04).
 WGAN_CRITIC_HIDDEN_UNITS = 256
-# Critic steps per generator step in WGAN-GP: the paper's 5 (notebook 04).
-WGAN_N_CRITIC = 5
+# Critic steps per generator step in WGAN-GP: 2, not the paper's 5. Five critic steps buy more per
+# generator step, but two take 2.3 times the generator steps per second; with the higher learning rate
+# and 512 dense units they reach every quality level sooner (benchmarks/README.md, "Speed levers").
+WGAN_N_CRITIC = 2
 
-
-# XLA where it measurably pays (benchmarks/throughput.py): the MLP's train step runs faster compiled;
-# the course's DCGAN does not (even at batch 64, slower at 256), so it trains uncompiled, as in 03.
-JIT_COMPILE = {"mlp": True, "dcgan": False, "wgan-gp": True, "conditional": True}
+# Adam's learning rate for both networks, measured per recipe for the time to reach each quality
+# level (benchmarks/README.md, "Speed levers"): 4 to 10 times the DCGAN paper's 2e-4.
+LEARNING_RATE = {"mlp": 8e-4, "dcgan": 2e-3, "wgan-gp": 1e-3, "conditional": 8e-4}
+# XLA compiles each recipe's train step. Measured: it pays for the MLP, and for the DCGAN with several
+# steps per call (not without them); WGAN-GP and the conditional model compiled with XLA before too
+# (benchmarks/README.md).
+JIT_COMPILE = {"mlp": True, "dcgan": True, "wgan-gp": True, "conditional": True}
 # Train steps per compiled call (Keras' ``steps_per_execution``): fewer trips from Python into
-# TensorFlow per step, with the same steps on the same data. benchmarks/user_path.py measures it for
-# the MLP; it stays 1 until the notebooks that train these recipes (06) are re-rendered with it.
-STEPS_PER_EXECUTION = {"mlp": 1, "dcgan": 1, "wgan-gp": 1, "conditional": 1}
+# TensorFlow per step, with the same steps on the same data (benchmarks/user_path.py for the MLP).
+STEPS_PER_EXECUTION = {"mlp": 25, "dcgan": 10, "wgan-gp": 10, "conditional": 10}
 
 
 def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | None = None,
@@ -60,26 +65,27 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     elif int(n_critic) != n_critic or n_critic < 1:
         raise ValueError(f"n_critic is {n_critic!r}; allowed: an integer >= 1")
     keras.utils.set_random_seed(seed)
-    if recipe == "mlp":   # notebook 02: the article's networks, Adam 2e-4 / 0.5
+    if recipe == "mlp":   # notebook 02: the article's networks, Adam beta_1 0.5
         gan = training.GAN(models.build_mlp_generator(LATENT_DIM), models.build_mlp_discriminator(),
                            latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed)
-        rate, betas = learning_rate or 2e-4, (0.5, 0.999)
-    elif recipe == "dcgan":   # notebook 03: the DCGAN guidelines plus a 1,024-unit dense layer in G and D, Adam 4e-4 / 0.5
+        betas = (0.5, 0.999)
+    elif recipe == "dcgan":   # notebook 03: the DCGAN guidelines plus a dense hidden layer in G and D, Adam beta_1 0.5
         gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=hidden_units),
                            models.build_dcgan_discriminator(width, hidden_units=hidden_units),
                            latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed)
-        rate, betas = learning_rate or 4e-4, (0.5, 0.999)
+        betas = (0.5, 0.999)
     elif recipe == "conditional":   # notebook 07: DCGAN told which digit to draw; projection discriminator
         gan = training.GAN(models.build_conditional_generator(LATENT_DIM, width),
                            models.build_projection_discriminator(width), latent_dim=LATENT_DIM,
                            num_classes=10, ema_decay=ema_decay, seed=seed)
-        rate, betas = learning_rate or 2e-4, (0.5, 0.999)
-    else:   # notebook 04: WGAN-GP, lambda 10, 5 critic steps; dense layers as in 03; Adam 5e-4 / (0, 0.9)
+        betas = (0.5, 0.999)
+    else:   # notebook 04: WGAN-GP, lambda 10, n_critic critic steps; G's dense layer as in 03; Adam betas (0, 0.9)
         gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=hidden_units),
                            models.build_wgan_critic(width, hidden_units=WGAN_CRITIC_HIDDEN_UNITS),
                            latent_dim=LATENT_DIM, loss="wasserstein", n_critic=int(n_critic), gp_weight=10.0,
                            ema_decay=ema_decay, seed=seed)
-        rate, betas = learning_rate or 5e-4, (0.0, 0.9)
+        betas = (0.0, 0.9)
+    rate = learning_rate or LEARNING_RATE[recipe]
     gan.compile(g_optimizer=keras.optimizers.Adam(rate, beta_1=betas[0], beta_2=betas[1]),
                 d_optimizer=keras.optimizers.Adam(rate, beta_1=betas[0], beta_2=betas[1]),
                 jit_compile=jit_compile, steps_per_execution=int(steps_per_execution))

@@ -323,6 +323,7 @@ def test_the_command_line_retrains_when_the_learning_rate_changes(tmp_path, caps
     assert cli.main(arguments + ["--learning-rate", "1e-3"]) == 0
     said = capsys.readouterr().out
     assert "Starting a fresh run in checkpoints/run-" in said
-    assert "g_optimizer.learning_rate 0.0002 -> 0.001" in said
+    from ganlib import recipes
+    assert f"g_optimizer.learning_rate {recipes.LEARNING_RATE['mlp']:g} -> 0.001" in said
     assert records.load(tmp_path).parameters["learning_rate"] == 1e-3
     assert len(list(tmp_path.glob(f"{checkpoints.FOLDER_NAME}/*/{checkpoints.FILE_NAME}"))) == 2
