@@ -185,8 +185,8 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
     ),
     "04_wgan_gp": NotebookSpec(
         parameters=("profile", "seed", "data_source", "pretrained", "steps", "batch_size", "width", "hidden_units",
-                    "critic_hidden_units", "n_critic", "learning_rate", "ring_steps", "comparison_seconds", "comparison_seeds",
-                    "jit_compile", "time_budget", "artifacts_dir"),
+                    "critic_hidden_units", "n_critic", "learning_rate", "ring_steps", "comparison_seconds",
+                    "comparison_seeds", "jit_compile", "time_budget", "artifacts_dir"),
         profiles={
             "smoke": {"steps": 20, "batch_size": 64, "width": 32, "hidden_units": 512, "critic_hidden_units": 256,
                       "n_critic": 2, "learning_rate": 1e-3, "ring_steps": 20, "comparison_seconds": 1,
@@ -230,7 +230,8 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             # default: 2,400 steps (not 4,000) so that the whole notebook renders in under 10 minutes on 2 cores
             "default": {"steps": 2400, "batch_size": 64, "width": 32, "learning_rate": 8e-4, "jit_compile": True,
                         "comparison_steps": 600, "comparison_seeds": 3},
-            # full: the default's networks trained longer (as 03 and 04 do), which is what ships (data/pretrained/)
+            # full: the default's networks trained longer (as 03 and 04 do); what ships (data/pretrained/) was
+            # trained so at the learning rate before issue 20 (pretrained.describe says so)
             "full": {"steps": 20000, "batch_size": 64, "width": 32, "learning_rate": 8e-4, "jit_compile": True,
                      "comparison_steps": 3000, "comparison_seeds": 5},
         },

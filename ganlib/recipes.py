@@ -14,7 +14,7 @@ RECIPES = ("mlp", "dcgan", "wgan-gp", "conditional")
 LATENT_DIM = 100
 # One fully connected layer of this size in each DCGAN network and in the WGAN-GP generator; notebook
 # 03 measures the layers against the DCGAN paper's settings. 512, not InfoGAN's 1,024: about the same
-# quality per step at about 1.5 times the steps per second (benchmarks/README.md, "Speed levers").
+# quality per step at 1.2 to 1.5 times the steps per second (benchmarks/README.md, "Speed levers").
 DCGAN_HIDDEN_UNITS = 512
 # The WGAN-GP critic's dense layer is smaller: the gradient penalty differentiates the critic twice,
 # so its cost counts once per critic step, n_critic times per generator step (notebook 04).
