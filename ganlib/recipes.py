@@ -68,24 +68,21 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     if recipe == "mlp":   # notebook 02: the article's networks, Adam beta_1 0.5
         gan = training.GAN(models.build_mlp_generator(LATENT_DIM), models.build_mlp_discriminator(),
                            latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed)
-        betas = (0.5, 0.999)
     elif recipe == "dcgan":   # notebook 03: the DCGAN guidelines plus a dense hidden layer in G and D, Adam beta_1 0.5
         gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=hidden_units),
                            models.build_dcgan_discriminator(width, hidden_units=hidden_units),
                            latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed)
-        betas = (0.5, 0.999)
     elif recipe == "conditional":   # notebook 07: DCGAN told which digit to draw; projection discriminator
         gan = training.GAN(models.build_conditional_generator(LATENT_DIM, width),
                            models.build_projection_discriminator(width), latent_dim=LATENT_DIM,
                            num_classes=10, ema_decay=ema_decay, seed=seed)
-        betas = (0.5, 0.999)
     else:   # notebook 04: WGAN-GP, lambda 10, n_critic critic steps; G's dense layer as in 03; Adam betas (0, 0.9)
         gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=hidden_units),
                            models.build_wgan_critic(width, hidden_units=WGAN_CRITIC_HIDDEN_UNITS),
                            latent_dim=LATENT_DIM, loss="wasserstein", n_critic=int(n_critic), gp_weight=10.0,
                            ema_decay=ema_decay, seed=seed)
-        betas = (0.0, 0.9)
     rate = learning_rate or LEARNING_RATE[recipe]
+    betas = (0.0, 0.9) if recipe == "wgan-gp" else (0.5, 0.999)   # WGAN-GP: the paper's Algorithm 1
     gan.compile(g_optimizer=keras.optimizers.Adam(rate, beta_1=betas[0], beta_2=betas[1]),
                 d_optimizer=keras.optimizers.Adam(rate, beta_1=betas[0], beta_2=betas[1]),
                 jit_compile=jit_compile, steps_per_execution=int(steps_per_execution))
