@@ -56,7 +56,7 @@ course: $(STAMP)
 
 ## test: unit tests, then every notebook at the smoke profile (nbval, lax) and papermill runs
 test: $(STAMP)
-	GANLIB_PROFILE=smoke $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider
+	GANLIB_PROFILE=smoke $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider --durations=25
 
 ## unit: the tests in tests/ only (no notebook executed by nbval)
 unit: $(STAMP)

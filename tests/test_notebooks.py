@@ -198,33 +198,43 @@ def test_every_exercise_has_answers_here():
     assert {name for _, name, _ in EXERCISES} == set(EXERCISE_ANSWERS)
 
 
-def guarded(check_source: str, name: str) -> str:
-    """The check cell's code, printing whether it rejected the answer with an ExerciseError naming it
-    (one kernel then checks every exercise of a notebook: a kernel start costs seconds)."""
+def guarded(check_source: str, name: str, answer: str) -> str:
+    """The check cell's code, printing what it did with the ``answer`` ("wrong" or "reference") it was
+    given: accepted it, rejected it with an ExerciseError naming the function, or crashed."""
     body = "".join(f"    {line}\n" for line in check_source.splitlines())
     return (f"try:\n{body}except _ExerciseError as error:\n"
-            f"    print('rejected {name}' if {name!r} in str(error) else 'rejected without naming {name}')\n"
-            f"else:\n    print('accepted {name}')\n")
+            f"    print('{answer} {name}: ' + ('rejected' if {name!r} in str(error) else 'rejected without naming it'))\n"
+            f"except Exception as error:\n"
+            f"    print('{answer} {name}: crashed with ' + type(error).__name__ + ': ' + str(error))\n"
+            f"else:\n    print('{answer} {name}: accepted')\n")
+
+
+@pytest.fixture(scope="module")
+def exercise_verdicts(tmp_path_factory):
+    """Every notebook's exercise checks, in one kernel (a kernel start costs seconds): each notebook's
+    set-up cells, then each exercise's wrong answer and its check, then its reference answer and its
+    check. What each check printed, by notebook."""
+    sources, owner = ["from ganlib.exercises import ExerciseError as _ExerciseError\n"], [None]
+    for path in sorted({p for p, _, _ in EXERCISES}):
+        setup, found = exercises_in(path)
+        cells_here = [c.source for c in setup]
+        for answer, which in (("wrong", 0), ("reference", 1)):
+            for name, check in found:
+                cells_here += [EXERCISE_ANSWERS[name][which], guarded(check.source, name, answer)]
+        sources += cells_here
+        owner += [path] * len(cells_here)
+    executed = run_cells(sources, tmp_path_factory.mktemp("exercises"))
+    said = {}
+    for path, cell in zip(owner, executed.cells):
+        said[path] = said.get(path, "") + "".join(o.get("text", "") for o in cell.get("outputs", []))
+    return said
 
 
 @pytest.mark.parametrize("path", sorted({p for p, _, _ in EXERCISES}), ids=lambda p: p.stem)
-def test_exercise_check_cells_fail_on_wrong_answers(path, tmp_path):
-    setup, found = exercises_in(path)
-    sources = [c.source for c in setup] + ["from ganlib.exercises import ExerciseError as _ExerciseError\n"]
-    for name, check in found:
-        sources += [EXERCISE_ANSWERS[name][0], guarded(check.source, name)]
-    executed = run_cells(sources, tmp_path)
-    said = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
-    for name, _ in found:
-        assert f"rejected {name}\n" in said, f"{path.stem}: the check of {name} did not reject a wrong answer:\n{said}"
-
-
-@pytest.mark.parametrize("path", sorted({p for p, _, _ in EXERCISES}), ids=lambda p: p.stem)
-def test_exercise_check_cells_pass_on_the_reference(path, tmp_path):
-    setup, found = exercises_in(path)
-    sources = [c.source for c in setup]
-    for name, check in found:
-        sources += [EXERCISE_ANSWERS[name][1], check.source]
-    executed = run_cells(sources, tmp_path)
-    said = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
-    assert said.count("correct on all") == len(found)
+def test_exercise_check_cells_reject_wrong_answers_and_accept_the_reference(path, exercise_verdicts):
+    said = exercise_verdicts[path]
+    for name, _ in exercises_in(path)[1]:
+        assert f"wrong {name}: rejected\n" in said, f"{path.stem}: the check of {name} did not reject a wrong answer:\n{said}"
+        assert f"reference {name}: accepted\n" in said, f"{path.stem}: the check of {name} refused the reference:\n{said}"
+    # A check that passes prints the course's own verdict as well: one per exercise, for the reference only.
+    assert said.count("correct on all") == len(exercises_in(path)[1]), said
