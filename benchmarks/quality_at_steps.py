@@ -1,0 +1,82 @@
+"""Quality at fixed step counts: one recipe, one seed, a setting changed, judged along the way.
+
+    .venv/bin/python benchmarks/quality_at_steps.py --label augment --recipe dcgan --augment
+    .venv/bin/python benchmarks/quality_at_steps.py --label baseline --recipe dcgan
+    .venv/bin/python benchmarks/quality_at_steps.py --label smoothing --recipe dcgan --label-smoothing 0.1
+
+A screen for levers that change *what* a step learns rather than how fast it runs (time_to_quality.py
+measures the seconds): quality after the same steps does not depend on how busy the machine is, so
+runs can share it. Trains ``recipes.build(recipe, seed)`` (the notebooks' settings; ``--set`` changes
+one, as in time_to_quality.py) with ``training.train`` for ``--steps`` steps in chunks of ``--every``,
+and judges the weight-averaged generator on 2,000 samples after every chunk
+(``callbacks.QualityTracker``). ``--augment`` turns on DiffAugment for the discriminator
+(``training.GAN(augment=True)``, ``ganlib.augment``); ``--label-smoothing`` lowers D's target for real
+digits. Appends one record per run to benchmarks/results/quality-at-steps-<machine>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+from time_to_quality import commit, parse_overrides
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main():
+    import ganlib  # noqa: F401  (imports TensorFlow quietly)
+    import tensorflow as tf
+
+    from ganlib import callbacks, data, metrics, recipes, training
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--label", required=True, help="names the run in the results file")
+    parser.add_argument("--recipe", choices=recipes.RECIPES, default="dcgan")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=4000)
+    parser.add_argument("--every", type=int, default=500, help="judge after every this many steps")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--augment", action="store_true", help="DiffAugment (translation, cutout) for D")
+    parser.add_argument("--label-smoothing", type=float, default=0.0, help="D's target for real digits is 1 minus this")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="change one of recipes.build's settings, as in time_to_quality.py")
+    args = parser.parse_args()
+    if args.steps < 1 or args.every < 1 or args.steps % args.every:
+        parser.error(f"--steps {args.steps} and --every {args.every}: both >= 1, and --every must divide --steps")
+    if not 0.0 <= args.label_smoothing < 1.0:
+        parser.error(f"--label-smoothing is {args.label_smoothing}; allowed: from 0 up to (not including) 1")
+    try:
+        overrides = parse_overrides(args.set)
+    except ValueError as error:
+        parser.error(str(error))
+
+    train_digits, held_out = data.split_digits(data.load_digits("bundled", verbose=False))
+    reference = metrics.Reference(train_digits.images, held_out.images)
+    gan = recipes.build(args.recipe, seed=args.seed, **overrides)
+    # Both are read when the train step is traced, at the first call of fit: setting them here is enough.
+    gan.augment, gan.label_smoothing = args.augment, args.label_smoothing
+    tracker = callbacks.QualityTracker(reference, n=2000, seed=args.seed)
+    started = time.perf_counter()
+    training.train(gan, train_digits.images, steps=args.steps, batch_size=args.batch_size, seed=args.seed,
+                   labels=train_digits.labels if gan.conditional else None, snapshots=args.steps // args.every,
+                   callbacks=[tracker], verbose=0)
+    run = {"label": args.label, "recipe": args.recipe, "seed": args.seed, "batch_size": args.batch_size,
+           "augment": args.augment, "label_smoothing": args.label_smoothing, "set": args.set, "commit": commit(),
+           "wall_seconds": round(time.perf_counter() - started, 1),
+           "curve": [{"step": r["step"], "recognized_share": r["recognized_share"],
+                      "frechet_ratio": round(r["frechet_ratio"], 3)} for r in tracker.records]}
+    tag = "gpu" if tf.config.list_physical_devices("GPU") else f"cpu{os.cpu_count()}"
+    out = RESULTS / f"quality-at-steps-{tag}.json"
+    results = json.loads(out.read_text()) if out.exists() else {"runs": []}
+    results["runs"].append(run)
+    out.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"{args.label}: " + ", ".join(f"{p['step']}: {p['recognized_share']:.3f}" for p in run["curve"]))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
