@@ -218,16 +218,23 @@ def describe(name: str) -> str:
 SHAPING_SETTINGS = ("batch_size", "width", "hidden_units", "critic_hidden_units", "n_critic", "learning_rate")
 
 
+def recipe_settings(name: str) -> dict:
+    """The shaping settings that ``ganlib.recipes`` fixes for ``name`` (its learning rate; WGAN-GP's critic
+    steps): what a notebook without a parameter for one trains with."""
+    from ganlib import recipes
+
+    return {"learning_rate": recipes.LEARNING_RATE[name],
+            **({"n_critic": recipes.WGAN_N_CRITIC} if name == "wgan-gp" else {})}
+
+
 def settings_since_changed(name: str) -> dict:
     """The shaping settings the shipped ``name`` was trained with where its notebook's profile now
     differs (the recipes changed after it was trained), e.g. ``{"learning_rate": 0.0004}``; {} if none."""
-    from ganlib import course, recipes
+    from ganlib import course
 
     r = record(name)
     # Today's settings: the notebook's profile, and the recipe's own where the notebook has no parameter.
-    profile = {"learning_rate": recipes.LEARNING_RATE[name],
-               **({"n_critic": recipes.WGAN_N_CRITIC} if name == "wgan-gp" else {}),
-               **course.NOTEBOOKS[r["notebook"]].profiles[r["profile"]]}
+    profile = {**recipe_settings(name), **course.NOTEBOOKS[r["notebook"]].profiles[r["profile"]]}
     trained = r.get("settings", {})
     return {key: trained[key] for key in SHAPING_SETTINGS
             if key in profile and key in trained and key not in r.get("profile_overrides", {})
