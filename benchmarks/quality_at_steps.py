@@ -68,13 +68,15 @@ def main():
            "augment": args.augment, "label_smoothing": args.label_smoothing, "set": args.set, "commit": commit(),
            "wall_seconds": round(time.perf_counter() - started, 1),
            "curve": [{"step": r["step"], "recognized_share": r["recognized_share"],
-                      "frechet_ratio": round(r["frechet_ratio"], 3)} for r in tracker.records]}
+                      "frechet_ratio": round(r["frechet_ratio"], 3), "digits_covered": r["digits_covered"],
+                      "recall": r["recall"]} for r in tracker.records]}
     tag = "gpu" if tf.config.list_physical_devices("GPU") else f"cpu{os.cpu_count()}"
     out = RESULTS / f"quality-at-steps-{tag}.json"
     results = json.loads(out.read_text()) if out.exists() else {"runs": []}
     results["runs"].append(run)
     out.write_text(json.dumps(results, indent=1) + "\n")
-    print(f"{args.label}: " + ", ".join(f"{p['step']}: {p['recognized_share']:.3f}" for p in run["curve"]))
+    print(f"{args.label} (step: recognized, Frechet ratio, digits covered):\n  " + "\n  ".join(
+        f"{p['step']}: {p['recognized_share']:.3f}, {p['frechet_ratio']:.2f}, {p['digits_covered']}" for p in run["curve"]))
     print(f"wrote {out}")
 
 
