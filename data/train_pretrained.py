@@ -137,8 +137,8 @@ def train_recipe(recipe: str, checkpoints: Path) -> dict:
         "profile_overrides": plan["overrides"], "seed": SEED, "data": "bundled digits, training split "
         f"({len(train.labels):,} images; ganlib.data.split_digits, seed 0)", "steps": run.steps,
         "train_seconds": round(run.wall_seconds, 1),
-        "timing_note": "wall seconds, resumed runs included, niced (19, some runs later 5) on a 2-core CPU "
-                       "shared with other jobs: not a benchmark (benchmarks/ times the notebooks)",
+        "timing_note": "wall seconds, resumed runs included, on a 2-core CPU that may have been running other "
+                       "jobs: not a benchmark (benchmarks/ times the notebooks)",
         "threads": os.environ.get("TF_NUM_INTRAOP_THREADS", "TensorFlow's default"),
         "generator": "weight average (gan.sampler, ema_decay 0.999)",
         "final_losses": {k: round(v, 4) for k, v in run.final().items()},
@@ -203,7 +203,10 @@ def export_recipe(recipe: str) -> dict:
     matching = [f for f, row in formats["formats"].items() if row["within_noise"]]
     chosen = min(matching, key=lambda f: formats["formats"][f]["bytes"])
     pretrained.save_compact(original, pretrained.generator_path(recipe), chosen)
-    shipped = pretrained.read_compact(pretrained.generator_path(recipe))
+    # Into networks built from this run's settings: the record beside the file (which read_compact would
+    # build from) is still the previous run's, of another architecture when the recipe changed.
+    shipped = pretrained.read_compact(pretrained.generator_path(recipe),
+                                      into=pretrained.build_network(recipe, "generator", record["settings"]))
     record["storage"] = pretrained.storage_note(chosen)
     record["discriminator_storage"] = (pretrained.storage_note(DISCRIMINATOR_FORMAT)
                                       if recipe in pretrained.DISCRIMINATORS else None)
@@ -216,7 +219,8 @@ def export_recipe(recipe: str) -> dict:
         # and int4 by 9 (formats.json), too much for a term that 08 differentiates through
         path = pretrained.save_compact(d_original, pretrained.discriminator_path(recipe), DISCRIMINATOR_FORMAT)
         record["discriminator_shipped_vs_float32"] = compare_discriminators(
-            d_original, pretrained.read_compact(path), path)
+            d_original, pretrained.read_compact(path, into=pretrained.build_network(
+                recipe, "discriminator", record["settings"])), path)
     records.write_json(pretrained.record_path(recipe), record)
     pretrained.write_checksums()
     if recipe not in pretrained.SHIPPED:
