@@ -22,7 +22,7 @@ import os
 import time
 from pathlib import Path
 
-from time_to_quality import commit, parse_overrides
+from time_to_quality import commit, overrides_from, training_digits_and_reference
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -31,7 +31,7 @@ def main():
     import ganlib  # noqa: F401  (imports TensorFlow quietly)
     import tensorflow as tf
 
-    from ganlib import callbacks, data, metrics, recipes, training
+    from ganlib import callbacks, recipes, training
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--label", required=True, help="names the run in the results file")
@@ -49,13 +49,8 @@ def main():
         parser.error(f"--steps {args.steps} and --every {args.every}: both >= 1, and --every must divide --steps")
     if not 0.0 <= args.label_smoothing < 1.0:
         parser.error(f"--label-smoothing is {args.label_smoothing}; allowed: from 0 up to (not including) 1")
-    try:
-        overrides = parse_overrides(args.set)
-    except ValueError as error:
-        parser.error(str(error))
-
-    train_digits, held_out = data.split_digits(data.load_digits("bundled", verbose=False))
-    reference = metrics.Reference(train_digits.images, held_out.images)
+    overrides = overrides_from(parser, args.set)
+    train_digits, reference = training_digits_and_reference()
     gan = recipes.build(args.recipe, seed=args.seed, **overrides)
     # Both are read when the train step is traced, at the first call of fit: setting them here is enough.
     gan.augment, gan.label_smoothing = args.augment, args.label_smoothing

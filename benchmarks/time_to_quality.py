@@ -125,6 +125,22 @@ def parse_overrides(pairs: list[str]) -> dict:
     return overrides
 
 
+def overrides_from(parser, pairs):
+    """``--set`` pairs as keyword arguments for ``recipes.build``, or the parser's one-line error."""
+    try:
+        return parse_overrides(pairs)
+    except ValueError as error:
+        parser.error(str(error))
+
+
+def training_digits_and_reference():
+    """The bundled digits' training split, and the judge's reference (training and held-out digits)."""
+    from ganlib import data, metrics
+
+    train_digits, held_out = data.split_digits(data.load_digits("bundled", verbose=False))
+    return train_digits, metrics.Reference(train_digits.images, held_out.images)
+
+
 def measure(recipe: str, seed: int, budget: float, judge_every: float, batch_size: int, train_digits, reference,
             overrides: dict | None = None):
     from ganlib import callbacks, recipes, training
@@ -144,7 +160,7 @@ def main():
     import ganlib  # noqa: F401  (imports TensorFlow quietly; here, so that the tables import this file cheaply)
     import tensorflow as tf
 
-    from ganlib import data, metrics, recipes
+    from ganlib import recipes
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--label", required=True,
@@ -164,12 +180,8 @@ def main():
     args = parser.parse_args()
     if not args.label.replace("-", "").isalnum():
         parser.error(f"--label is {args.label!r}; allowed: letters, digits and '-'")
-    try:
-        overrides = parse_overrides(args.set)
-    except ValueError as error:
-        parser.error(str(error))
-    train_digits, held_out = data.split_digits(data.load_digits("bundled", verbose=False))
-    reference = metrics.Reference(train_digits.images, held_out.images)
+    overrides = overrides_from(parser, args.set)
+    train_digits, reference = training_digits_and_reference()
     gpus = [g.name for g in tf.config.list_physical_devices("GPU")]
     tag = "gpu" if gpus else f"cpu{os.cpu_count()}"
     suffix = "" if args.batch_size == 64 else f"-batch{args.batch_size}"   # as throughput.py names its files
