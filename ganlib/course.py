@@ -234,7 +234,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                         "comparison_steps": 600, "comparison_seeds": 3},
             # full: the default's networks trained longer (as 03 and 04 do); what ships (data/pretrained/) was
             # trained so at the learning rate before issue 20 (pretrained.describe says so; retrained at 8e-4, its
-            # discriminator scored generated digits above held-out real ones: benchmarks/README.md)
+            # discriminator ranked held-out real digits above uniform noise only 38% of the time: benchmarks/README.md)
             "full": {"steps": 20000, "batch_size": 64, "width": 32, "learning_rate": 8e-4, "jit_compile": True,
                      "comparison_steps": 3000, "comparison_seeds": 5},
         },
