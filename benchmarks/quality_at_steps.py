@@ -51,9 +51,11 @@ def main():
         parser.error(f"--label-smoothing is {args.label_smoothing}; allowed: from 0 up to (not including) 1")
     overrides = overrides_from(parser, args.set)
     train_digits, reference = training_digits_and_reference()
-    gan = recipes.build(args.recipe, seed=args.seed, **overrides)
-    # Both are read when the train step is traced, at the first call of fit: setting them here is enough.
-    gan.augment, gan.label_smoothing = args.augment, args.label_smoothing
+    try:   # training.GAN refuses label smoothing for a critic (WGAN-GP), with the reason
+        gan = recipes.build(args.recipe, seed=args.seed, augment=args.augment,
+                            label_smoothing=args.label_smoothing, **overrides)
+    except ValueError as error:
+        parser.error(str(error))
     tracker = callbacks.QualityTracker(reference, n=2000, seed=args.seed)
     started = time.perf_counter()
     training.train(gan, train_digits.images, steps=args.steps, batch_size=args.batch_size, seed=args.seed,

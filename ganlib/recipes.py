@@ -39,9 +39,10 @@ STEPS_PER_EXECUTION = {"mlp": 25, "dcgan": 10, "wgan-gp": 10, "conditional": 10}
 def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | None = None,
           jit_compile: bool | None = None, ema_decay: float | None = 0.999,
           steps_per_execution: int | None = None, hidden_units: int | None = None,
-          n_critic: int | None = None) -> training.GAN:
+          n_critic: int | None = None, augment: bool = False, label_smoothing: float = 0.0) -> training.GAN:
     """A compiled ``training.GAN`` for ``recipe``; ``learning_rate``, ``jit_compile``,
     ``steps_per_execution``, ``hidden_units`` and ``n_critic`` None keep the recipe's own.
+    ``augment`` and ``label_smoothing`` go to ``training.GAN`` (off in every recipe; benchmarks screen them).
     ``hidden_units`` is the fully connected layer of the DCGAN's two networks and of the WGAN-GP's
     generator (0: none); ``n_critic`` is WGAN-GP's critic steps per generator step."""
     if recipe not in RECIPES:
@@ -65,22 +66,20 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     elif int(n_critic) != n_critic or n_critic < 1:
         raise ValueError(f"n_critic is {n_critic!r}; allowed: an integer >= 1")
     keras.utils.set_random_seed(seed)
+    common = dict(latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed, augment=augment,
+                  label_smoothing=label_smoothing)
     if recipe == "mlp":   # notebook 02: the article's networks, Adam beta_1 0.5
-        gan = training.GAN(models.build_mlp_generator(LATENT_DIM), models.build_mlp_discriminator(),
-                           latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed)
+        gan = training.GAN(models.build_mlp_generator(LATENT_DIM), models.build_mlp_discriminator(), **common)
     elif recipe == "dcgan":   # notebook 03: the DCGAN guidelines plus a dense hidden layer in G and D, Adam beta_1 0.5
         gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=hidden_units),
-                           models.build_dcgan_discriminator(width, hidden_units=hidden_units),
-                           latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed)
+                           models.build_dcgan_discriminator(width, hidden_units=hidden_units), **common)
     elif recipe == "conditional":   # notebook 07: DCGAN told which digit to draw; projection discriminator
         gan = training.GAN(models.build_conditional_generator(LATENT_DIM, width),
-                           models.build_projection_discriminator(width), latent_dim=LATENT_DIM,
-                           num_classes=10, ema_decay=ema_decay, seed=seed)
+                           models.build_projection_discriminator(width), num_classes=10, **common)
     else:   # notebook 04: WGAN-GP, lambda 10, n_critic critic steps; G's dense layer as in 03; Adam betas (0, 0.9)
         gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=hidden_units),
                            models.build_wgan_critic(width, hidden_units=WGAN_CRITIC_HIDDEN_UNITS),
-                           latent_dim=LATENT_DIM, loss="wasserstein", n_critic=int(n_critic), gp_weight=10.0,
-                           ema_decay=ema_decay, seed=seed)
+                           loss="wasserstein", n_critic=int(n_critic), gp_weight=10.0, **common)
     rate = learning_rate or LEARNING_RATE[recipe]
     betas = (0.0, 0.9) if recipe == "wgan-gp" else (0.5, 0.999)   # WGAN-GP: the paper's Algorithm 1
     gan.compile(g_optimizer=keras.optimizers.Adam(rate, beta_1=betas[0], beta_2=betas[1]),

@@ -232,9 +232,9 @@ def exercise_verdicts(tmp_path_factory):
 
 @pytest.mark.parametrize("path", sorted({p for p, _, _ in EXERCISES}), ids=lambda p: p.stem)
 def test_exercise_check_cells_reject_wrong_answers_and_accept_the_reference(path, exercise_verdicts):
-    said = exercise_verdicts[path]
-    for name, _ in exercises_in(path)[1]:
+    said, found = exercise_verdicts[path], exercises_in(path)[1]
+    for name, _ in found:
         assert f"wrong {name}: rejected\n" in said, f"{path.stem}: the check of {name} did not reject a wrong answer:\n{said}"
         assert f"reference {name}: accepted\n" in said, f"{path.stem}: the check of {name} refused the reference:\n{said}"
     # A check that passes prints the course's own verdict as well: one per exercise, for the reference only.
-    assert said.count("correct on all") == len(exercises_in(path)[1]), said
+    assert said.count("correct on all") == len(found), said
