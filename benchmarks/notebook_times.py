@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/notebook_times.py run --variant default [--only 02 03]
     .venv/bin/python benchmarks/notebook_times.py table        (prints the table the guides show)
+    .venv/bin/python benchmarks/notebook_times.py cells --variant default   (where each notebook's time went)
 
 A variant is a profile (``smoke``, ``default``, ``full``), or ``pretrained``: the default profile
 with ``pretrained = True`` given to every notebook that has that parameter (the shipped generators
@@ -243,6 +244,38 @@ def machines_line(results: dict[str, dict]) -> str:
     return "; ".join(f"{', '.join(columns)}: {setup}" for setup, columns in columns_by_setup.items())
 
 
+# Where the time goes -------------------------------------------------------------------------
+
+
+def slowest_cells(executed: Path, top: int = 5) -> tuple[float, list[tuple[float, str, str]]]:
+    """An executed notebook's code cells by papermill's recorded duration, slowest first:
+    (total seconds of its code cells, [(seconds, cell id, first line of the cell), ...])."""
+    import nbformat
+
+    timed = []
+    for cell in nbformat.read(executed, as_version=4).cells:
+        seconds = cell.get("metadata", {}).get("papermill", {}).get("duration")
+        if cell.cell_type == "code" and seconds is not None:
+            timed.append((float(seconds), cell.get("id", "?"), cell.source.strip().split("\n")[0][:72]))
+    timed.sort(key=lambda entry: -entry[0])
+    return sum(entry[0] for entry in timed), timed[:top]
+
+
+def cells_report(variant: str, executed_dir: Path, top: int = 5) -> str:
+    """The slowest cells of each notebook that the last `run --variant` left executed."""
+    copies = sorted(Path(executed_dir, variant).glob("[0-9][0-9]_*.ipynb"))
+    if not copies:
+        raise SystemExit(f"no executed notebooks under {Path(executed_dir, variant)}: "
+                         f"run `notebook_times.py run --variant {variant}` first")
+    lines = []
+    for copy in copies:
+        total, slowest = slowest_cells(copy, top)
+        lines.append(f"{copy.stem}: {total:.0f} s in code cells")
+        lines += [f"  {seconds:6.0f} s  {share:3.0f}%  {cell_id:<16} {first}"
+                  for seconds, cell_id, first in slowest for share in [100 * seconds / max(total, 1e-9)]]
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -253,6 +286,10 @@ def main(argv=None) -> int:
     go.add_argument("--executed", type=Path, default=ROOT / "build" / "notebook-times",
                     help="where the executed copies go")
     commands.add_parser("table", help="print the table from the results recorded so far")
+    where = commands.add_parser("cells", help="the slowest cells of each notebook the last run executed")
+    where.add_argument("--variant", required=True, choices=VARIANTS)
+    where.add_argument("--top", type=int, default=5)
+    where.add_argument("--executed", type=Path, default=ROOT / "build" / "notebook-times")
     child = commands.add_parser("_child")   # one notebook, in its own process (internal)
     child.add_argument("path")
     child.add_argument("executed")
@@ -262,6 +299,9 @@ def main(argv=None) -> int:
         return run(args.variant, tuple(args.only), args.results, args.executed)
     if args.command == "_child":
         return _child(args.path, args.executed, args.parameters)
+    if args.command == "cells":
+        print(cells_report(args.variant, args.executed, args.top))
+        return 0
     results = load_results()
     print(time_table(results, [p.stem for p in notebooks()]) or "no notebook timings recorded yet")
     return 0

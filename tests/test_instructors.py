@@ -221,3 +221,25 @@ def test_the_readme_time_table_shows_every_measured_profile(tmp_path):
     assert "| 00_setup_and_data | 12 s | 1.5 GiB |" in table
     assert "Measured with `benchmarks/notebook_times.py` on: 2 CPUs (Test CPU), Python 3.11.7" in table
     assert guide.readme_with_times(readme, {}, times).count("No timings are recorded yet") == 1
+
+
+def test_where_the_time_went_lists_the_slowest_code_cells_first(tmp_path):
+    cells = [nbformat.v4.new_markdown_cell("# a title"),
+             nbformat.v4.new_code_cell("import ganlib\nmore"),
+             nbformat.v4.new_code_cell("train(steps)\nmore"),
+             nbformat.v4.new_code_cell("never ran")]
+    for cell, seconds in zip(cells, (1.0, 4.0, 90.0, None)):
+        if seconds is not None:
+            cell.metadata["papermill"] = {"duration": seconds}
+    executed = tmp_path / "default" / "03_dcgan.ipynb"
+    executed.parent.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), executed)
+
+    total, slowest = times.slowest_cells(executed, top=2)
+    assert total == 94.0                          # code cells only; the markdown cell's second is not counted
+    assert [(s, line) for s, _, line in slowest] == [(90.0, "train(steps)"), (4.0, "import ganlib")]
+    report = times.cells_report("default", tmp_path, top=1)
+    assert len(report.splitlines()) == 2 and report.splitlines()[0] == "03_dcgan: 94 s in code cells"
+    assert "90 s" in report and "96%" in report and "train(steps)" in report
+    with pytest.raises(SystemExit, match="run `notebook_times.py run --variant full` first"):
+        times.cells_report("full", tmp_path)
