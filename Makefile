@@ -54,13 +54,17 @@ $(STAMP): pyproject.toml
 course: $(STAMP)
 	$(BIN)/python -m ganlib course --profile $(PROFILE) --lang $(EDITION) --out build $(if $(ONLY),--only $(ONLY))
 
+# The tests run every notebook at smoke: their runs go to build/test-artifacts/, not artifacts/, so a
+# `make test` after `make course` leaves the trained generators there (08 and `generate` use them).
+TEST_ENV = GANLIB_PROFILE=smoke GANLIB_ARTIFACTS=$(CURDIR)/build/test-artifacts
+
 ## test: unit tests, then every notebook at the smoke profile (nbval, lax) and papermill runs
 test: $(STAMP)
-	GANLIB_PROFILE=smoke $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider --durations=25
+	$(TEST_ENV) $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider --durations=25
 
 ## unit: the tests in tests/ only (no notebook executed by nbval)
 unit: $(STAMP)
-	GANLIB_PROFILE=smoke $(BIN)/python -m pytest tests -p no:cacheprovider
+	$(TEST_ENV) $(BIN)/python -m pytest tests -p no:cacheprovider
 
 ## check: a one-minute preflight for a workshop machine; ends with READY or NOT READY
 check: $(STAMP)

@@ -170,8 +170,8 @@ def reference_of(check_name: str) -> Reference:
     check = getattr(exercises, check_name)
     seen = {}
 
-    def record(name, candidate, reference, cases, atol=1e-5, rtol=1e-4):
-        seen.update(reference=reference, cases=cases, atol=atol, rtol=rtol)
+    def record(name, candidate, reference, cases, atol=1e-5, rtol=1e-4, dtype=None):
+        seen.update(reference=reference, cases=cases, atol=atol, rtol=rtol, dtype=dtype)
 
     original = exercises.check_function
     exercises.check_function = record
@@ -192,7 +192,10 @@ def reference_of(check_name: str) -> Reference:
     source = textwrap.dedent(inspect.getsource(solution))
     where = f"{solution.__module__.replace('.', '/')}.py: {solution.__name__}"
     cases = [f"{_arguments(case)} → {_value(np.asarray(reference(*case)))}" for case in seen["cases"]]
-    return Reference(source.rstrip(), where, cases, f"atol {seen['atol']:g}, rtol {seen['rtol']:g}")
+    tolerance = f"atol {seen['atol']:g}, rtol {seen['rtol']:g}"
+    if seen["dtype"] is not None:
+        tolerance += f", dtype {np.dtype(seen['dtype'])}"
+    return Reference(source.rstrip(), where, cases, tolerance)
 
 
 def _value(array: np.ndarray) -> str:

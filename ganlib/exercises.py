@@ -20,8 +20,12 @@ class ExerciseError(AssertionError):
     """The learner's answer disagrees with the reference; the message says where and by how much."""
 
 
-def check_function(name: str, candidate, reference, cases, atol: float = 1e-5, rtol: float = 1e-4) -> None:
+def check_function(name: str, candidate, reference, cases, atol: float = 1e-5, rtol: float = 1e-4,
+                   dtype=None) -> None:
     """Compare ``candidate(*case)`` with ``reference(*case)`` for every case, and say how it went.
+
+    With ``dtype``, an answer with the right values but another type is wrong too (after the values,
+    so a learner fixes those first).
 
     The messages come from ganlib.i18n's table, in the reader's language (Chinese in notebooks/zh/).
     """
@@ -43,6 +47,9 @@ def check_function(name: str, candidate, reference, cases, atol: float = 1e-5, r
             raise ExerciseError(message("wrong_value", name=name, case=number, inputs=_describe(case),
                                         got=_short(answer), expected=_short(expected), gap=f"{gap:.3g}",
                                         atol=f"{atol:g}", rtol=f"{rtol:g}"))
+        if dtype is not None and answer.dtype != np.dtype(dtype):
+            raise ExerciseError(message("wrong_dtype", name=name, case=number, got=answer.dtype,
+                                        expected=np.dtype(dtype)))
     print(message("correct", name=name, count=len(cases)))
 
 
@@ -54,8 +61,9 @@ def check_to_model_range(candidate) -> None:
         (np.array([[0, 255], [51, 204]], dtype=np.uint8),),
         (np.arange(256, dtype=np.uint8).reshape(16, 16),),
     ]
-    # The reference solution is ganlib.data.to_model_range.
-    check_function("to_model_range", candidate, data.to_model_range, cases, atol=1e-6)
+    # The reference solution is ganlib.data.to_model_range. float32 because the networks compute in it:
+    # a float64 batch would be converted on every call.
+    check_function("to_model_range", candidate, data.to_model_range, cases, atol=1e-6, dtype=np.float32)
 
 
 # Notebook 01 -----------------------------------------------------------------------------------

@@ -31,6 +31,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{name}: case {case} gave shape {got}, expected {expected}",
         "zh": "{name}：第 {case} 个用例得到的形状是 {got}，应为 {expected}",
     },
+    "wrong_dtype": {
+        "en": "{name}: case {case} has the right values but dtype {got}; expected {expected}",
+        "zh": "{name}：第 {case} 个用例的数值正确，但数据类型是 {got}，应为 {expected}",
+    },
     "wrong_value": {
         "en": "{name}: case {case} ({inputs}) gave {got}, expected {expected} (largest difference {gap}, "
               "tolerance {atol} + {rtol} x |expected|)",

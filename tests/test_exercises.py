@@ -36,6 +36,12 @@ def test_wrong_answers_are_named(wrong, message):
         exercises.check_to_model_range(wrong)
 
 
+def test_right_values_in_float64_are_named_as_the_wrong_dtype():
+    # The exercise asks for float32; pixels / 127.5 - 1 on a float64 array gives the right values in float64.
+    with pytest.raises(ExerciseError, match="case 1 has the right values but dtype float64; expected float32"):
+        exercises.check_to_model_range(lambda p: np.asarray(p) / 127.5 - 1.0)
+
+
 def test_uint8_overflow_is_caught():
     # A classic bug: arithmetic in uint8 wraps around (0 * 2 - 255 wraps to 1, not -255).
     def in_uint8(pixels):

@@ -1,5 +1,6 @@
 """The language of the exercise checks' messages: from the folder a notebook runs in, or GANLIB_LANG."""
 
+import numpy as np
 import pytest
 
 from ganlib import i18n
@@ -50,11 +51,13 @@ def test_the_exercise_checks_speak_the_readers_language(tmp_path, monkeypatch, c
     (tmp_path / "zh").mkdir()
     monkeypatch.chdir(tmp_path / "zh")
     exercises.check_to_model_range(unattempted)
-    exercises.check_to_model_range(lambda values: values / 127.5 - 1.0)
+    exercises.check_to_model_range(lambda values: (values / 127.5 - 1.0).astype(np.float32))
     assert capsys.readouterr().out == ("to_model_range：尚未作答。请在上面的单元格里写出这个函数，运行它，再运行本单元格。\n"
                                        "to_model_range：全部 3 个用例正确。\n")
     with pytest.raises(exercises.ExerciseError, match="to_model_range：第 1 个用例.*应为"):
         exercises.check_to_model_range(lambda values: values / 255.0)
+    with pytest.raises(exercises.ExerciseError, match="to_model_range：第 1 个用例的数值正确，但数据类型是 float64，应为 float32"):
+        exercises.check_to_model_range(lambda values: values / 127.5 - 1.0)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(exercises.ExerciseError, match="to_model_range: case 1 .* expected"):
         exercises.check_to_model_range(lambda values: values / 255.0)
