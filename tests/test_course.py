@@ -19,7 +19,9 @@ def params(**overrides):
 
 @pytest.fixture(autouse=True)
 def no_profile_override(monkeypatch):
+    # `make test` sets both for the notebooks it runs; these tests are about the defaults without them.
     monkeypatch.delenv(course.PROFILE_ENV, raising=False)
+    monkeypatch.delenv(course.ARTIFACTS_ENV, raising=False)
 
 
 def test_none_knobs_take_the_profiles_values():
