@@ -35,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
+EXECUTED = ROOT / "build" / "notebook-times"   # the executed copies a run leaves, per variant
 VARIANTS = ("smoke", "default", "full", "pretrained")
 # Column titles, in the order the table shows them.
 COLUMNS = {"smoke": "smoke", "default": "default", "full": "full", "pretrained": "default, shipped generators"}
@@ -271,8 +272,9 @@ def cells_report(variant: str, executed_dir: Path, top: int = 5) -> str:
     for copy in copies:
         total, slowest = slowest_cells(copy, top)
         lines.append(f"{copy.stem}: {total:.0f} s in code cells")
-        lines += [f"  {seconds:6.0f} s  {share:3.0f}%  {cell_id:<16} {first}"
-                  for seconds, cell_id, first in slowest for share in [100 * seconds / max(total, 1e-9)]]
+        for seconds, cell_id, first in slowest:
+            share = 100 * seconds / max(total, 1e-9)
+            lines.append(f"  {seconds:6.0f} s  {share:3.0f}%  {cell_id:<16} {first}")
     return "\n".join(lines)
 
 
@@ -283,13 +285,12 @@ def main(argv=None) -> int:
     go.add_argument("--variant", required=True, choices=VARIANTS)
     go.add_argument("--only", nargs="+", default=(), metavar="PREFIX", help="e.g. 02 03")
     go.add_argument("--results", type=Path, default=RESULTS)
-    go.add_argument("--executed", type=Path, default=ROOT / "build" / "notebook-times",
-                    help="where the executed copies go")
+    go.add_argument("--executed", type=Path, default=EXECUTED, help="where the executed copies go")
     commands.add_parser("table", help="print the table from the results recorded so far")
     where = commands.add_parser("cells", help="the slowest cells of each notebook the last run executed")
     where.add_argument("--variant", required=True, choices=VARIANTS)
     where.add_argument("--top", type=int, default=5)
-    where.add_argument("--executed", type=Path, default=ROOT / "build" / "notebook-times")
+    where.add_argument("--executed", type=Path, default=EXECUTED)
     child = commands.add_parser("_child")   # one notebook, in its own process (internal)
     child.add_argument("path")
     child.add_argument("executed")
