@@ -173,9 +173,11 @@ class Checkpointer(keras.callbacks.Callback):
     """Save the whole training state at the end of every chunk of steps (see ``ganlib.checkpoints``)."""
 
     def __init__(self, folder, run_key: dict, grid: "SampleGrid", guard: DivergenceGuard | None = None,
-                 history: dict | None = None, wall_seconds: float = 0.0):
+                 history: dict | None = None, wall_seconds: float = 0.0, trackers: list | tuple = ()):
         super().__init__()
         self.folder, self.run_key, self.grid, self.guard = Path(folder), run_key, grid, guard
+        # The run's QualityTrackers: their records are saved too, so a resumed run keeps its curves.
+        self.trackers = list(trackers)
         self.history = {name: list(values) for name, values in (history or {}).items()}
         self.prior_seconds = wall_seconds
         self._start = None
@@ -188,7 +190,7 @@ class Checkpointer(keras.callbacks.Callback):
             self.history.setdefault(name, []).append(float(value))
         step = int(self.model.g_optimizer.iterations.numpy())
         meta = {"run": self.run_key, "epoch": epoch + 1, "step": step, "history": self.history,
-                "grid_steps": self.grid.steps,
+                "grid_steps": self.grid.steps, "trackers": [tracker.state() for tracker in self.trackers],
                 "wall_seconds": self.prior_seconds + time.perf_counter() - self._start}
         path = checkpoints.save(self.folder, self.model, meta, {"grid_frames": np.stack(self.grid.frames),
                                                                 "grid_noise": self.grid.noise})
@@ -220,6 +222,7 @@ class QualityTracker(keras.callbacks.Callback):
         # or "generator" (the latest weights).
         self.generator = generator
         self.records: list[dict] = []
+        self.prior_train_seconds = 0.0   # training seconds before a resumed run's checkpoint
         self._start = None
         self._next_at = None
         self.clock = StartUpClock()
@@ -230,7 +233,18 @@ class QualityTracker(keras.callbacks.Callback):
         return self.clock.compile_seconds
 
     def train_seconds(self) -> float:
-        return time.perf_counter() - self._start - self.evaluation_seconds - (self.compile_seconds or 0.0)
+        return (self.prior_train_seconds + time.perf_counter() - self._start - self.evaluation_seconds
+                - (self.compile_seconds or 0.0))
+
+    def state(self) -> dict:
+        """What a checkpoint keeps of this tracker: its records and the training seconds so far."""
+        return {"records": self.records,
+                "train_seconds": self.train_seconds() if self._start is not None else self.prior_train_seconds}
+
+    def restore(self, state: dict):
+        """Continue from a checkpoint's :meth:`state`: a resumed run's curves start where it stopped."""
+        self.records = [dict(record) for record in state["records"]]
+        self.prior_train_seconds = float(state["train_seconds"])
 
     def on_train_begin(self, logs=None):
         if self.every_seconds is not None and not self.records:
@@ -238,6 +252,8 @@ class QualityTracker(keras.callbacks.Callback):
         self._start, self.evaluation_seconds = time.perf_counter(), 0.0
         self.clock.start(self._start)
         self._next_at = self.every_seconds
+        while self.every_seconds is not None and self._next_at <= self.prior_train_seconds:
+            self._next_at += self.every_seconds   # resumed: the next judgement after the restored ones
 
     def on_train_batch_begin(self, batch, logs=None):
         self.clock.call_begins(time.perf_counter())

@@ -1,8 +1,8 @@
 """Checkpoints: a GAN's whole training state, written atomically, resumed from, and keyed by its settings.
 
 A checkpoint holds every variable training depends on (both networks, the generator's weight
-average, both optimizers' state, the noise generator's state), the fixed-noise sample grids and the
-history so far, in one ``.npz`` file written under a temporary name and then renamed
+average, both optimizers' state, the noise generator's state), the fixed-noise sample grids, the
+history so far and the quality trackers' records (``callbacks.QualityTracker``), in one ``.npz`` file written under a temporary name and then renamed
 (``records.atomic_path``): a crash in the middle of a write leaves the previous checkpoint as it was.
 Nothing is pickled; the file holds only arrays and a JSON string.
 
@@ -230,7 +230,7 @@ def save(folder, gan, meta: dict, arrays: dict[str, np.ndarray] | None = None) -
     folder.mkdir(parents=True, exist_ok=True)
     contents = {f"variable_{i}": np.asarray(v.numpy()) for i, v in enumerate(training_variables(gan))}
     contents.update({f"array_{name}": np.asarray(value) for name, value in (arrays or {}).items()})
-    contents["meta"] = np.array(json.dumps(meta))
+    contents["meta"] = np.array(json.dumps(meta, default=_plain))   # trackers' records hold numpy numbers
     # A write that a killed process left half done is of no use to anyone: clear it away.
     records.remove_leftovers(folder / FILE_NAME)
     with records.atomic_path(folder / FILE_NAME) as partial:

@@ -285,6 +285,7 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
                          f"1 to {len(images) // gan.n_critic}")
     grid = grid or SampleGrid(gan.latent_dim, seed=seed)
     guard = DivergenceGuard(seed=seed)
+    judges = [callback for callback in callbacks if hasattr(callback, "evaluation_seconds")]
     history, start_epoch, prior_seconds = {}, 0, 0.0
     extra, folder, notice = [], None, ""
     root = None if artifacts_dir is None else Path(artifacts_dir) / checkpoints.FOLDER_NAME
@@ -304,14 +305,17 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
             start_epoch, history, prior_seconds = meta["epoch"], meta["history"], meta["wall_seconds"]
             grid.noise, grid.steps, grid.frames = arrays["grid_noise"], list(meta["grid_steps"]), list(arrays["grid_frames"])
             guard.last_good = f"{folder / checkpoints.FILE_NAME} (step {meta['step']})"
+            saved_trackers = meta.get("trackers", [])
+            if len(saved_trackers) == len(judges):   # the same trackers, in order: continue their records
+                for tracker, state in zip(judges, saved_trackers):
+                    tracker.restore(state)
             notice = f"Resuming from the checkpoint at step {meta['step']:,} of {snapshots * steps_per_epoch:,}."
         if notice and verbose:
             print(notice)
-        extra = [Checkpointer(folder, run_key, grid, guard, history, prior_seconds)]
+        extra = [Checkpointer(folder, run_key, grid, guard, history, prior_seconds, trackers=judges)]
     _fit_steps_per_execution(gan, steps_per_epoch)
     dataset = data.make_dataset(images, batch_size * gan.n_critic, seed, labels=labels,
                                 start_batch=start_epoch * steps_per_epoch)
-    judges = [callback for callback in callbacks if hasattr(callback, "evaluation_seconds")]
     budget = [TimeBudget(time_budget, prior_seconds, exclude=judges)] if time_budget is not None else []
     start = time.perf_counter()
     if start_epoch < snapshots and not (time_budget is not None and prior_seconds >= time_budget):

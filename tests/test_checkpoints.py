@@ -84,6 +84,36 @@ def test_a_finished_run_is_not_trained_again(images, tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.fixture
+def quick_judge(monkeypatch):
+    """The judge replaced by one that reports the step it saw, as a numpy number (as the real one can)."""
+    from ganlib import metrics
+
+    def evaluate(generator, reference, n, seed):
+        return {"recognized_share": np.float32(0.5), "digits_covered": np.int64(10)}
+    monkeypatch.setattr(metrics, "evaluate_generator", evaluate)
+
+
+def test_a_resumed_run_keeps_the_quality_checks_made_before_the_interruption(images, tmp_path, quick_judge):
+    from ganlib.callbacks import QualityTracker
+
+    settings = dict(steps=12, batch_size=32, seed=3, snapshots=4, verbose=0, artifacts_dir=tmp_path)
+    first = QualityTracker(None, every=1)
+    with pytest.raises(KeyboardInterrupt):
+        training.train(small_gan(), images, callbacks=[first, StopAfter(2)], **settings)
+    assert [r["step"] for r in first.records] == [3, 6, 9]   # chunk 2 was judged, then interrupted unsaved
+
+    resumed = QualityTracker(None, every=1)   # a fresh kernel: a new tracker, empty
+    training.train(small_gan(), images, callbacks=[resumed], **settings)
+    assert [r["step"] for r in resumed.records] == [3, 6, 9, 12]
+    seconds = [r["train_seconds"] for r in resumed.records]
+    assert seconds == sorted(seconds), "the resumed run's training seconds go on from the restored ones"
+
+    again = QualityTracker(None, every=1)     # the finished run, run once more: nothing trains, nothing is lost
+    run = training.train(small_gan(), images, callbacks=[again], **settings)
+    assert run.resumed_from == 12 and again.records == resumed.records
+
+
 def test_other_settings_keep_their_own_checkpoint(images, tmp_path):
     training.train(small_gan(), images, steps=4, batch_size=32, snapshots=2, verbose=0, artifacts_dir=tmp_path)
     first = only_checkpoint(tmp_path).read_bytes()
