@@ -10,7 +10,9 @@ instead of training). Each notebook runs through papermill in a child process, i
 ``make course`` runs them (so later notebooks find the earlier ones' artifacts under artifacts/),
 and its wall time and the peak resident memory of that process tree (the kernel is the largest)
 are written to results/notebook-times-<variant>.json after every notebook: an interrupted run keeps
-what it measured. Each run writes its artifacts to an empty folder of its own (``GANLIB_ARTIFACTS``),
+what it measured. Before each notebook a two-second matrix-multiply probe records the machine's speed
+at that moment (``speed_probe_gflops``; the table's machines line shows its range), because the same
+machine kind has run twice as fast in one session as in another. Each run writes its artifacts to an empty folder of its own (``GANLIB_ARTIFACTS``),
 so no earlier run's checkpoint is resumed and the reader's artifacts/ stays as it was. A rerun on another machine or with other parameters starts the file afresh and
 says so, rather than mixing results. Heavy: run it under the shared CPU lock, on an idle machine,
 e.g. ``flock /tmp/ganlib-cpu.lock .venv/bin/python benchmarks/notebook_times.py run --variant default``.
@@ -32,6 +34,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -83,6 +87,23 @@ def machine() -> dict:
             pass
     return {"cpu": cpu, "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
             "python": platform.python_version(), "packages": versions}
+
+
+def speed_probe(seconds: float = 2.0, size: int = 2048) -> float:
+    """This machine's float32 matrix-multiply speed now, in GFLOP/s (NumPy, all cores).
+
+    The same machine kind has run about twice as fast in one session as in another (benchmarks/
+    README.md), so each timing carries the speed measured just before it: times from sessions whose
+    probes differ are not comparable.
+    """
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((size, size), dtype=np.float32), rng.standard_normal((size, size), dtype=np.float32)
+    a @ b   # warm-up: thread pool and caches
+    repeats, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        a @ b
+        repeats += 1
+    return round(2 * size**3 * repeats / (time.perf_counter() - start) / 1e9, 1)
 
 
 def notebook_hash(path: Path) -> str:
@@ -152,15 +173,17 @@ def run(variant: str, only: tuple[str, ...], results_dir: Path, executed_dir: Pa
     for path in paths:
         parameters = parameters_for(variant, path)
         print(f"{path.stem} at {variant} {parameters or ''} ...", flush=True)
+        probe = speed_probe()
         result = run_one(path, parameters, executed_dir / variant / path.name, artifacts)
         record["notebooks"][path.stem] = {
-            **result, "parameters": parameters, "notebook_sha256": notebook_hash(path), "commit": git_commit(),
+            **result, "speed_probe_gflops": probe, "parameters": parameters,
+            "notebook_sha256": notebook_hash(path), "commit": git_commit(),
             "measured": time.strftime("%Y-%m-%d %H:%M", time.localtime())}
         record["notebooks"] = dict(sorted(record["notebooks"].items()))
         write_json(target, record)
         seconds = result.get("seconds")
         print(f"  {result['status']}" + (f" in {seconds:.0f} s" if seconds is not None else "")
-              + f", peak memory {result['peak_memory_mib']} MiB", flush=True)
+              + f", peak memory {result['peak_memory_mib']} MiB, speed probe {probe:g} GFLOP/s", flush=True)
     return 0 if all(r["status"] == "ok" for r in record["notebooks"].values()) else 1
 
 
@@ -238,7 +261,14 @@ def machines_line(results: dict[str, dict]) -> str:
         dates = sorted(e.get("measured", "")[:10] for e in record.get("notebooks", {}).values())
         when = dates[0] if dates and dates[0] == dates[-1] else (f"{dates[0]} to {dates[-1]}" if dates else "?")
         packages = ", ".join(f"{k} {v}" for k, v in m.get("packages", {}).items())
-        setup = f"{m.get('cpus', '?')} CPUs ({m.get('cpu', '?')}), Python {m.get('python', '?')}, {packages}; {when}"
+        entries = record.get("notebooks", {}).values()
+        probes = sorted(e["speed_probe_gflops"] for e in entries if "speed_probe_gflops" in e)
+        speed = ""
+        if probes:   # the speed_probe of each notebook's run: a range when the machine's speed changed
+            span = f"{probes[0]:g}" if probes[0] == probes[-1] else f"{probes[0]:g}-{probes[-1]:g}"
+            speed = f"; NumPy float32 matmul probe {span} GFLOP/s before each notebook"
+        setup = (f"{m.get('cpus', '?')} CPUs ({m.get('cpu', '?')}), Python {m.get('python', '?')}, {packages}; {when}"
+                 f"{speed}")
         columns_by_setup.setdefault(setup, []).append(COLUMNS[variant])
     if len(columns_by_setup) == 1:
         return next(iter(columns_by_setup))

@@ -164,6 +164,21 @@ def test_the_machine_line_names_each_setup_once_and_its_columns_when_they_differ
     assert "smoke, default: 2 CPUs (Test CPU)" in line and "shipped generators: 2 CPUs (Other CPU)" in line
 
 
+def test_the_machine_line_gives_the_speed_measured_before_each_notebook(tmp_path):
+    results(tmp_path, "full", {"00_start": 42.0, "01_next": 312.0})
+    assert "GFLOP/s" not in times.machines_line(times.load_results(tmp_path))   # older records have no probe
+    record = json.loads((tmp_path / "notebook-times-full.json").read_text())
+    record["notebooks"]["00_start"]["speed_probe_gflops"] = 480.5
+    record["notebooks"]["01_next"]["speed_probe_gflops"] = 250.0
+    (tmp_path / "notebook-times-full.json").write_text(json.dumps(record))
+    line = times.machines_line(times.load_results(tmp_path))
+    assert "NumPy float32 matmul probe 250-480.5 GFLOP/s before each notebook" in line
+
+
+def test_the_speed_probe_measures_something():
+    assert times.speed_probe(seconds=0.2, size=256) > 0
+
+
 def test_the_time_table_shows_each_measured_profile_and_nothing_guessed(tmp_path):
     results(tmp_path, "default", {"00_start": 42.0, "01_next": 312.0})
     results(tmp_path, "smoke", {"00_start": 20.0, "01_next": None})
