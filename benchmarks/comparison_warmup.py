@@ -55,9 +55,10 @@ def main(argv=None) -> int:
         arms = (True, False) if round_ % 2 == 0 else (False, True)
         for recipe, seconds in zip(RECIPES, args.seconds):
             for warm_up in arms:
+                arm = "warm-up" if warm_up else "none"
                 result = one_run(recipe, seconds, warm_up, seed=round_ + 1, images=images)
-                runs[f"{recipe} {'warm-up' if warm_up else 'none'}"].append(result)
-                print(f"round {round_ + 1}: {recipe:<8} {'warm-up' if warm_up else 'none':<8} {result}", flush=True)
+                runs[f"{recipe} {arm}"].append(result)
+                print(f"round {round_ + 1}: {recipe:<8} {arm:<8} {result}", flush=True)
     summary = {name: {"median_wall_seconds": statistics.median(r["wall_seconds"] for r in found),
                       "median_steps": statistics.median(r["steps"] for r in found), "runs": found}
                for name, found in runs.items()}

@@ -2,9 +2,10 @@
 
 A checkpoint holds every variable training depends on (both networks, the generator's weight
 average, both optimizers' state, the noise generator's state), the fixed-noise sample grids, the
-history so far and the quality trackers' records (``callbacks.QualityTracker``), in one ``.npz`` file written under a temporary name and then renamed
-(``records.atomic_path``): a crash in the middle of a write leaves the previous checkpoint as it was.
-Nothing is pickled; the file holds only arrays and a JSON string.
+history so far and the quality trackers' records (``callbacks.QualityTracker``), in one ``.npz``
+file written under a temporary name and then renamed (``records.atomic_path``): a crash in the
+middle of a write leaves the previous checkpoint as it was. Nothing is pickled; the file holds only
+arrays and a JSON string.
 
 Each run's checkpoint lives in a folder named after its *run key* (:func:`run_key`): everything that
 decides the run's trajectory. A rerun with the same settings finds its own folder and resumes; a

@@ -86,7 +86,7 @@ def test_a_finished_run_is_not_trained_again(images, tmp_path):
 
 @pytest.fixture
 def quick_judge(monkeypatch):
-    """The judge replaced by one that reports the step it saw, as a numpy number (as the real one can)."""
+    """The judge replaced by a fast one that reports numpy numbers, as the real one can (JSON must take them)."""
     from ganlib import metrics
 
     def evaluate(generator, reference, n, seed):
