@@ -38,6 +38,24 @@ def show_images(images, ncols: int | None = None, title: str | None = None, ax=N
     return ax
 
 
+FRECHET_TICKS = (1, 1.5, 2, 3, 5, 7, 10, 15, 20, 30, 50, 100, 200, 500)
+
+
+def plain_log_axis(ax, ticks=FRECHET_TICKS):
+    """Put ``ax``'s y axis on a log scale labelled with plain numbers (1.5, 2, 3), not 2 x 10^0.
+
+    Matplotlib labels a log axis that spans less than a decade in scientific notation, which reads
+    badly for Frechet ratios (about 1 to a few hundred); ``ticks`` are the values that get a label.
+    """
+    import matplotlib.pyplot as plt
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(plt.FixedLocator(list(ticks)))
+    ax.yaxis.set_major_formatter(plt.FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(plt.NullFormatter())
+    return ax
+
+
 def plot_history(history: dict, keys=None, steps_per_point: int = 1, ax=None, title: str | None = None):
     """Plot the tracked quantities of a training run against generator steps; returns the axes."""
     import matplotlib.pyplot as plt

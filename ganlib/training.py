@@ -195,10 +195,7 @@ class GAN(keras.Model):
         weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights))
         if self.ema_generator is not None:
-            # Warm up: early on, average over the few steps there are, (1 + t) / (10 + t), rather
-            # than over a thousand mostly untrained ones.
-            step = ops.cast(self.g_optimizer.iterations, "float32")
-            decay = ops.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
+            decay = average_decay(ops.cast(self.g_optimizer.iterations, "float32"), self.ema_decay)
             # Batch-norm statistics are averaged too, so the average model is self-consistent.
             for average, current in zip(self.ema_generator.weights, self.generator.weights):
                 average.assign(decay * average + (1.0 - decay) * current)
@@ -218,6 +215,16 @@ class GAN(keras.Model):
         for name, tracker in self.trackers.items():
             tracker.update_state(stats[name])
         return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+
+def average_decay(step, cap: float, warmup: float = 10.0):
+    """The weight average's decay after generator step ``step``: (1 + step) / (warmup + step), at most ``cap``.
+
+    Early on the average covers the few steps there are rather than a thousand mostly untrained ones:
+    its horizon, 1 / (1 - decay), is about the last 1 / (warmup - 1) of the steps so far (a ninth with
+    the course's 10), until it reaches 1 / (1 - cap) steps (1,000 for 0.999, at step 8,990).
+    """
+    return ops.minimum(cap, (1.0 + step) / (warmup + step))
 
 
 @dataclass
