@@ -261,12 +261,15 @@ def machines_line(results: dict[str, dict]) -> str:
         dates = sorted(e.get("measured", "")[:10] for e in record.get("notebooks", {}).values())
         when = dates[0] if dates and dates[0] == dates[-1] else (f"{dates[0]} to {dates[-1]}" if dates else "?")
         packages = ", ".join(f"{k} {v}" for k, v in m.get("packages", {}).items())
-        entries = record.get("notebooks", {}).values()
-        probes = sorted(e["speed_probe_gflops"] for e in entries if "speed_probe_gflops" in e)
+        entries = record.get("notebooks", {})
+        probed = {name: e["speed_probe_gflops"] for name, e in entries.items() if "speed_probe_gflops" in e}
         speed = ""
-        if probes:   # the speed_probe of each notebook's run: a range when the machine's speed changed
+        if probed:   # the speed_probe of each notebook's run: a range when the machine's speed changed
+            probes = sorted(probed.values())
             span = f"{probes[0]:g}" if probes[0] == probes[-1] else f"{probes[0]:g}-{probes[-1]:g}"
-            speed = f"; NumPy float32 matmul probe {span} GFLOP/s before each notebook"
+            where = ("each notebook" if len(probed) == len(entries) else
+                     ", ".join(name[:2] for name in probed) + " (the older timings recorded none)")
+            speed = f"; NumPy float32 matmul probe {span} GFLOP/s before {where}"
         setup = (f"{m.get('cpus', '?')} CPUs ({m.get('cpu', '?')}), Python {m.get('python', '?')}, {packages}; {when}"
                  f"{speed}")
         columns_by_setup.setdefault(setup, []).append(COLUMNS[variant])

@@ -168,8 +168,11 @@ def test_the_machine_line_gives_the_speed_measured_before_each_notebook(tmp_path
     results(tmp_path, "full", {"00_start": 42.0, "01_next": 312.0})
     assert "GFLOP/s" not in times.machines_line(times.load_results(tmp_path))   # older records have no probe
     record = json.loads((tmp_path / "notebook-times-full.json").read_text())
-    record["notebooks"]["00_start"]["speed_probe_gflops"] = 480.5
     record["notebooks"]["01_next"]["speed_probe_gflops"] = 250.0
+    (tmp_path / "notebook-times-full.json").write_text(json.dumps(record))
+    line = times.machines_line(times.load_results(tmp_path))   # only the newer timing has one
+    assert "NumPy float32 matmul probe 250 GFLOP/s before 01 (the older timings recorded none)" in line
+    record["notebooks"]["00_start"]["speed_probe_gflops"] = 480.5
     (tmp_path / "notebook-times-full.json").write_text(json.dumps(record))
     line = times.machines_line(times.load_results(tmp_path))
     assert "NumPy float32 matmul probe 250-480.5 GFLOP/s before each notebook" in line
