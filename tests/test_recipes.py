@@ -83,6 +83,16 @@ def test_hidden_units_rejects_what_does_not_apply(recipe, value, message):
         recipes.build(recipe, width=4, jit_compile=False, hidden_units=value)
 
 
+def test_the_dcgan_discriminator_can_get_a_dense_layer_of_its_own_size():
+    dcgan = recipes.build("dcgan", width=4, jit_compile=False, discriminator_hidden_units=128)
+    assert dense_units(dcgan.generator)[0] == recipes.DCGAN_HIDDEN_UNITS and dense_units(dcgan.discriminator) == [128, 1]
+    assert dense_units(recipes.build("dcgan", width=4, jit_compile=False, discriminator_hidden_units=0).discriminator) == [1]
+    with pytest.raises(ValueError, match="'dcgan' recipe"):
+        recipes.build("wgan-gp", width=4, jit_compile=False, discriminator_hidden_units=128)
+    with pytest.raises(ValueError, match="an integer >= 0"):
+        recipes.build("dcgan", width=4, jit_compile=False, discriminator_hidden_units=-1)
+
+
 def test_n_critic_belongs_to_wgan_gp():
     assert recipes.build("wgan-gp", width=4, jit_compile=False, n_critic=2).n_critic == 2
     with pytest.raises(ValueError, match="'wgan-gp' recipe"):
