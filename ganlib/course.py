@@ -193,7 +193,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             "smoke": {"steps": 20, "batch_size": 64, "width": 32, "hidden_units": 512, "critic_hidden_units": 256,
                       "n_critic": 2, "learning_rate": 1e-3, "ring_steps": 20, "comparison_seconds": 1,
                       "comparison_seeds": 1, "jit_compile": False},
-            "default": {"steps": 3000, "batch_size": 64, "width": 32, "hidden_units": 512, "critic_hidden_units": 256,
+            "default": {"steps": 4000, "batch_size": 64, "width": 32, "hidden_units": 512, "critic_hidden_units": 256,
                         "n_critic": 2, "learning_rate": 1e-3, "ring_steps": 1000, "comparison_seconds": 20,
                         "comparison_seeds": 3, "jit_compile": True},
             "full": {"steps": 10000, "batch_size": 64, "width": 32, "hidden_units": 512, "critic_hidden_units": 256,
