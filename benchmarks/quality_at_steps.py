@@ -22,7 +22,7 @@ import os
 import time
 from pathlib import Path
 
-from time_to_quality import commit, overrides_from, training_digits_and_reference
+from time_to_quality import add_screen_arguments, commit, overrides_from, training_digits_and_reference
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -34,12 +34,7 @@ def main():
     from ganlib import callbacks, recipes, training
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--label", required=True, help="names the run in the results file")
-    parser.add_argument("--recipe", choices=recipes.RECIPES, default="dcgan")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=4000)
-    parser.add_argument("--every", type=int, default=500, help="judge after every this many steps")
-    parser.add_argument("--batch-size", type=int, default=64)
+    add_screen_arguments(parser, recipes.RECIPES, every=500)
     parser.add_argument("--augment", action="store_true", help="DiffAugment (translation, cutout) for D")
     parser.add_argument("--label-smoothing", type=float, default=0.0, help="D's target for real digits is 1 minus this")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

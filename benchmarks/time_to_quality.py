@@ -133,6 +133,16 @@ def overrides_from(parser, pairs):
         parser.error(str(error))
 
 
+def add_screen_arguments(parser, recipe_names, every: int):
+    """The arguments of a one-run, fixed-steps screen (quality_at_steps.py, weight_average.py)."""
+    parser.add_argument("--label", required=True, help="names the run in the results file")
+    parser.add_argument("--recipe", choices=recipe_names, default="dcgan")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=4000)
+    parser.add_argument("--every", type=int, default=every, help="judge after every this many steps")
+    parser.add_argument("--batch-size", type=int, default=64)
+
+
 def training_digits_and_reference():
     """The bundled digits' training split, and the judge's reference (training and held-out digits)."""
     from ganlib import data, metrics

@@ -25,7 +25,7 @@ import os
 import time
 from pathlib import Path
 
-from time_to_quality import commit, overrides_from, training_digits_and_reference
+from time_to_quality import add_screen_arguments, commit, overrides_from, training_digits_and_reference
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -80,12 +80,7 @@ def main():
     from ganlib import metrics, recipes, training
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--label", required=True, help="names the run in the results file")
-    parser.add_argument("--recipe", choices=recipes.RECIPES, default="dcgan")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=4000)
-    parser.add_argument("--every", type=int, default=1000, help="judge after every this many steps")
-    parser.add_argument("--batch-size", type=int, default=64)
+    add_screen_arguments(parser, recipes.RECIPES, every=1000)
     parser.add_argument("--averages", nargs="+", default=["4:0.999", "2:0.9995"], metavar="WARMUP:CAP",
                         help="averages to keep beside the GAN's own (warmup 10, cap 0.999)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
