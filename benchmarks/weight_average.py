@@ -47,25 +47,18 @@ def add_averages(gan, averages: list[tuple[float, float]]) -> list:
     Wraps the GAN's generator step, so it must run before the first ``fit`` traces the train step.
     Returns the averaged copies, in the order given.
     """
-    import keras
     from keras import ops
 
     from ganlib import training
 
-    copies = []
-    for _ in averages:
-        copy = keras.models.clone_model(gan.generator)
-        copy.set_weights(gan.generator.get_weights())
-        copies.append(copy)
+    copies = [training.average_copy(gan.generator) for _ in averages]
     plain_step = gan._generator_step
 
     def generator_step(batch_size):
         g_loss = plain_step(batch_size)
         step = ops.cast(gan.g_optimizer.iterations, "float32")
         for copy, (warmup, cap) in zip(copies, averages):
-            decay = training.average_decay(step, cap, warmup)
-            for average, current in zip(copy.weights, gan.generator.weights):
-                average.assign(decay * average + (1.0 - decay) * current)
+            training.update_average(copy, gan.generator, training.average_decay(step, cap, warmup))
         return g_loss
 
     gan._generator_step = generator_step

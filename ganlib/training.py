@@ -117,8 +117,7 @@ class GAN(keras.Model):
         self.ema_decay = ema_decay
         self.ema_generator = None
         if ema_decay is not None:
-            self.ema_generator = keras.models.clone_model(generator)
-            self.ema_generator.set_weights(generator.get_weights())
+            self.ema_generator = average_copy(generator)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         names = ["d_loss", "g_loss", *self.game.reported] + (["gp", "grad_norm"] if gp_weight else [])
@@ -196,9 +195,7 @@ class GAN(keras.Model):
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights))
         if self.ema_generator is not None:
             decay = average_decay(ops.cast(self.g_optimizer.iterations, "float32"), self.ema_decay)
-            # Batch-norm statistics are averaged too, so the average model is self-consistent.
-            for average, current in zip(self.ema_generator.weights, self.generator.weights):
-                average.assign(decay * average + (1.0 - decay) * current)
+            update_average(self.ema_generator, self.generator, decay)
         return g_loss
 
     def train_step(self, data):
@@ -215,6 +212,20 @@ class GAN(keras.Model):
         for name, tracker in self.trackers.items():
             tracker.update_state(stats[name])
         return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+
+def average_copy(network):
+    """A copy of ``network`` with its current weights, to hold a moving average of them."""
+    copy = keras.models.clone_model(network)
+    copy.set_weights(network.get_weights())
+    return copy
+
+
+def update_average(average, network, decay):
+    """Move ``average``'s weights towards ``network``'s: decay * average + (1 - decay) * current."""
+    # Batch-norm statistics are averaged too, so the average model is self-consistent.
+    for averaged, current in zip(average.weights, network.weights):
+        averaged.assign(decay * averaged + (1.0 - decay) * current)
 
 
 def average_decay(step, cap: float, warmup: float = 10.0):
