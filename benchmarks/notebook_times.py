@@ -13,8 +13,9 @@ are written to results/notebook-times-<variant>.json after every notebook: an in
 what it measured. Before each notebook a two-second matrix-multiply probe records the machine's speed
 at that moment (``speed_probe_gflops``; the table's machines line shows its range), because the same
 machine kind has run twice as fast in one session as in another. Each run writes its artifacts to
-an empty folder of its own (``GANLIB_ARTIFACTS``), so no earlier run's checkpoint is resumed and the reader's artifacts/ stays as it was. A rerun on another machine or with other parameters starts the file afresh and
-says so, rather than mixing results. Heavy: run it under the shared CPU lock, on an idle machine,
+an empty folder of its own (``GANLIB_ARTIFACTS``), so no earlier run's checkpoint is resumed and the
+reader's artifacts/ stays as it was. A rerun on another machine or with other parameters starts the
+file afresh and says so, rather than mixing results. Heavy: run it under the shared CPU lock, on an idle machine,
 e.g. ``flock /tmp/ganlib-cpu.lock .venv/bin/python benchmarks/notebook_times.py run --variant default``.
 
 docs/build_instructors.py and the README's notebook map read these files through ``time_table``.
