@@ -112,7 +112,7 @@ def settings(gan) -> dict:
 def parse_overrides(pairs: list[str]) -> dict:
     """``["learning_rate=4e-4", "ema_decay=None"]`` -> keyword arguments for ``recipes.build``."""
     allowed = ("learning_rate", "jit_compile", "ema_decay", "steps_per_execution", "width", "hidden_units",
-               "discriminator_hidden_units", "n_critic")
+               "discriminator_hidden_units", "discriminator_dropout", "n_critic")
     overrides = {}
     for pair in pairs:
         key, _, text = pair.partition("=")

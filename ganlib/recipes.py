@@ -40,13 +40,14 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
           jit_compile: bool | None = None, ema_decay: float | None = 0.999,
           steps_per_execution: int | None = None, hidden_units: int | None = None,
           n_critic: int | None = None, augment: bool = False, label_smoothing: float = 0.0,
-          discriminator_hidden_units: int | None = None) -> training.GAN:
+          discriminator_hidden_units: int | None = None, discriminator_dropout: float = 0.0) -> training.GAN:
     """A compiled ``training.GAN`` for ``recipe``; ``learning_rate``, ``jit_compile``,
     ``steps_per_execution``, ``hidden_units`` and ``n_critic`` None keep the recipe's own.
     ``augment`` and ``label_smoothing`` go to ``training.GAN`` (off in every recipe; benchmarks screen them).
     ``hidden_units`` is the fully connected layer of the DCGAN's two networks and of the WGAN-GP's
     generator (0: none); ``discriminator_hidden_units`` gives the DCGAN's discriminator a layer of another
-    size (None: the same as the generator's); ``n_critic`` is WGAN-GP's critic steps per generator step."""
+    size (None: the same as the generator's), and ``discriminator_dropout`` dropout after each of its
+    convolutions (0: none, as in the recipe); ``n_critic`` is WGAN-GP's critic steps per generator step."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe is {recipe!r}; allowed: " + ", ".join(repr(r) for r in RECIPES))
     if jit_compile is None:
@@ -68,6 +69,11 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     elif int(discriminator_hidden_units) != discriminator_hidden_units or discriminator_hidden_units < 0:
         raise ValueError(f"discriminator_hidden_units is {discriminator_hidden_units!r}; allowed: an integer >= 0 "
                          "(0: no hidden layer)")
+    if discriminator_dropout and recipe != "dcgan":
+        raise ValueError(f"discriminator_dropout is for the 'dcgan' recipe, not {recipe!r}")
+    if not (isinstance(discriminator_dropout, (int, float)) and 0.0 <= discriminator_dropout < 1.0):
+        raise ValueError(f"discriminator_dropout is {discriminator_dropout!r}; allowed: a number from 0 up to (not "
+                         "including) 1")
     if n_critic is None:
         n_critic = WGAN_N_CRITIC
     elif recipe != "wgan-gp":
@@ -81,7 +87,8 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
         gan = training.GAN(models.build_mlp_generator(LATENT_DIM), models.build_mlp_discriminator(), **common)
     elif recipe == "dcgan":   # notebook 03: the DCGAN guidelines plus a dense hidden layer in G and D, Adam beta_1 0.5
         gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=hidden_units),
-                           models.build_dcgan_discriminator(width, hidden_units=discriminator_hidden_units), **common)
+                           models.build_dcgan_discriminator(width, dropout=discriminator_dropout,
+                                                            hidden_units=discriminator_hidden_units), **common)
     elif recipe == "conditional":   # notebook 07: DCGAN told which digit to draw; projection discriminator
         gan = training.GAN(models.build_conditional_generator(LATENT_DIM, width),
                            models.build_projection_discriminator(width), num_classes=10, **common)

@@ -99,3 +99,15 @@ def test_n_critic_belongs_to_wgan_gp():
         recipes.build("dcgan", width=4, jit_compile=False, n_critic=2)
     with pytest.raises(ValueError, match="an integer >= 1"):
         recipes.build("wgan-gp", width=4, jit_compile=False, n_critic=0)
+
+
+def test_the_dcgan_discriminator_can_get_dropout_for_screens():
+    plain = recipes.build("dcgan", width=4, jit_compile=False)
+    dropped = recipes.build("dcgan", width=4, jit_compile=False, discriminator_dropout=0.3)
+    rates = [layer.rate for layer in dropped.discriminator.layers if isinstance(layer, keras.layers.Dropout)]
+    assert rates == [0.3, 0.3]   # after each of the two convolutions
+    assert not any(isinstance(layer, keras.layers.Dropout) for layer in plain.discriminator.layers)
+    with pytest.raises(ValueError, match="'dcgan' recipe"):
+        recipes.build("wgan-gp", width=4, jit_compile=False, discriminator_dropout=0.3)
+    with pytest.raises(ValueError, match="up to"):
+        recipes.build("dcgan", width=4, jit_compile=False, discriminator_dropout=1.0)
