@@ -109,15 +109,18 @@ def settings(gan) -> dict:
                            "discriminator": gan.discriminator.count_params()}}
 
 
+# The recipes.build settings that --set may change.
+OVERRIDABLE = ("learning_rate", "jit_compile", "ema_decay", "steps_per_execution", "width", "hidden_units",
+               "discriminator_hidden_units", "discriminator_dropout", "n_critic")
+
+
 def parse_overrides(pairs: list[str]) -> dict:
     """``["learning_rate=4e-4", "ema_decay=None"]`` -> keyword arguments for ``recipes.build``."""
-    allowed = ("learning_rate", "jit_compile", "ema_decay", "steps_per_execution", "width", "hidden_units",
-               "discriminator_hidden_units", "discriminator_dropout", "n_critic")
     overrides = {}
     for pair in pairs:
         key, _, text = pair.partition("=")
-        if key not in allowed or not text:
-            raise ValueError(f"--set {pair!r}: expected KEY=VALUE with KEY one of {', '.join(allowed)}")
+        if key not in OVERRIDABLE or not text:
+            raise ValueError(f"--set {pair!r}: expected KEY=VALUE with KEY one of {', '.join(OVERRIDABLE)}")
         try:
             overrides[key] = ast.literal_eval(text)
         except (ValueError, SyntaxError):
@@ -185,8 +188,8 @@ def main():
                              + ", ".join(f"{r} {s:.0f}" for r, s in JUDGE_EVERY.items()) + ")")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="change one of the recipe's settings for this label (recipes.build's learning_rate, "
-                             "jit_compile, ema_decay, steps_per_execution, width, hidden_units, n_critic), e.g. --set learning_rate=4e-4")
+                        help="change one of the recipe's settings for this label (recipes.build's "
+                             + ", ".join(OVERRIDABLE) + "), e.g. --set learning_rate=4e-4")
     args = parser.parse_args()
     if not args.label.replace("-", "").isalnum():
         parser.error(f"--label is {args.label!r}; allowed: letters, digits and '-'")
