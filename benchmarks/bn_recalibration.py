@@ -14,13 +14,11 @@ benchmarks/results/bn-recalibration-<machine>.json.
 
 from __future__ import annotations
 
+import argparse
 import json
-import os
-from pathlib import Path
 
-from time_to_quality import commit, training_digits_and_reference
+from time_to_quality import RESULTS, commit, machine_tag, training_digits_and_reference
 
-RESULTS = Path(__file__).resolve().parent / "results"
 MEASURES = ("recognized_share", "frechet_ratio", "recall")
 
 
@@ -40,8 +38,9 @@ def recalibrate(generator, n: int = 4096, seed: int = 123) -> None:
 
 
 def main():
+    # No options: --help says what the script does, rather than running it.
+    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args()
     import ganlib  # noqa: F401  (imports TensorFlow quietly)
-    import tensorflow as tf
 
     from ganlib import metrics, pretrained
 
@@ -57,8 +56,7 @@ def main():
         print(f"{name:<8} " + "; ".join(
             f"{label}: " + ", ".join(f"{key} {value:.3f}" for key, value in values.items())
             for label, values in results["generators"][name].items()), flush=True)
-    tag = "gpu" if tf.config.list_physical_devices("GPU") else f"cpu{os.cpu_count()}"
-    out = RESULTS / f"bn-recalibration-{tag}.json"
+    out = RESULTS / f"bn-recalibration-{machine_tag()}.json"
     out.write_text(json.dumps(results, indent=1) + "\n")
     print("wrote", out)
 

@@ -17,19 +17,13 @@ digits. Appends one record per run to benchmarks/results/quality-at-steps-<machi
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import time
-from pathlib import Path
 
-from time_to_quality import add_screen_arguments, commit, overrides_from, training_digits_and_reference
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from time_to_quality import add_screen_arguments, append_run, commit, overrides_from, training_digits_and_reference
 
 
 def main():
     import ganlib  # noqa: F401  (imports TensorFlow quietly)
-    import tensorflow as tf
 
     from ganlib import callbacks, recipes, training
 
@@ -62,11 +56,7 @@ def main():
            "curve": [{"step": r["step"], "recognized_share": r["recognized_share"],
                       "frechet_ratio": round(r["frechet_ratio"], 3), "digits_covered": r["digits_covered"],
                       "recall": r["recall"]} for r in tracker.records]}
-    tag = "gpu" if tf.config.list_physical_devices("GPU") else f"cpu{os.cpu_count()}"
-    out = RESULTS / f"quality-at-steps-{tag}.json"
-    results = json.loads(out.read_text()) if out.exists() else {"runs": []}
-    results["runs"].append(run)
-    out.write_text(json.dumps(results, indent=1) + "\n")
+    out = append_run("quality-at-steps", run)
     print(f"{args.label} (step: recognized, Frechet ratio, digits covered):\n  " + "\n  ".join(
         f"{p['step']}: {p['recognized_share']:.3f}, {p['frechet_ratio']:.2f}, {p['digits_covered']}" for p in run["curve"]))
     print(f"wrote {out}")

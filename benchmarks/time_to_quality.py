@@ -85,6 +85,22 @@ def summarize(times: list[float | None]) -> dict:
             "seeds_reached": sum(t is not None for t in times), "seeds": n}
 
 
+def machine_tag() -> str:
+    """How a results file names the machine: "gpu" when TensorFlow sees one, else "cpu<cores>"."""
+    import tensorflow as tf
+
+    return "gpu" if tf.config.list_physical_devices("GPU") else f"cpu{os.cpu_count()}"
+
+
+def append_run(name: str, run: dict) -> Path:
+    """Add ``run`` to the ``runs`` of benchmarks/results/<name>-<machine>.json (the screens' files); its path."""
+    out = RESULTS / f"{name}-{machine_tag()}.json"
+    results = json.loads(out.read_text()) if out.exists() else {"runs": []}
+    results["runs"].append(run)
+    out.write_text(json.dumps(results, indent=1) + "\n")
+    return out
+
+
 def commit() -> str:
     root = Path(__file__).resolve().parent.parent
     try:
@@ -196,7 +212,7 @@ def main():
     overrides = overrides_from(parser, args.set)
     train_digits, reference = training_digits_and_reference()
     gpus = [g.name for g in tf.config.list_physical_devices("GPU")]
-    tag = "gpu" if gpus else f"cpu{os.cpu_count()}"
+    tag = machine_tag()
     suffix = "" if args.batch_size == 64 else f"-batch{args.batch_size}"   # as throughput.py names its files
     out = RESULTS / f"time-to-quality-{tag}{suffix}-{args.label}.json"
     results = json.loads(out.read_text()) if out.exists() else {

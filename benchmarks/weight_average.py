@@ -20,14 +20,9 @@ benchmarks/results/weight-average-<machine>.json.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import time
-from pathlib import Path
 
-from time_to_quality import add_screen_arguments, commit, overrides_from, training_digits_and_reference
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from time_to_quality import add_screen_arguments, append_run, commit, overrides_from, training_digits_and_reference
 
 
 def parse_average(text: str) -> tuple[float, float]:
@@ -68,7 +63,6 @@ def add_averages(gan, averages: list[tuple[float, float]]) -> list:
 def main():
     import ganlib  # noqa: F401  (imports TensorFlow quietly)
     import keras
-    import tensorflow as tf
 
     from ganlib import metrics, recipes, training
 
@@ -110,11 +104,7 @@ def main():
     run = {"label": args.label, "recipe": args.recipe, "seed": args.seed, "steps": args.steps,
            "batch_size": args.batch_size, "set": args.set, "commit": commit(),
            "wall_seconds": round(time.perf_counter() - started, 1), "curves": curves}
-    tag = "gpu" if tf.config.list_physical_devices("GPU") else f"cpu{os.cpu_count()}"
-    out = RESULTS / f"weight-average-{tag}.json"
-    results = json.loads(out.read_text()) if out.exists() else {"runs": []}
-    results["runs"].append(run)
-    out.write_text(json.dumps(results, indent=1) + "\n")
+    out = append_run("weight-average", run)
     for name, curve in curves.items():
         print(f"{name:>24}: " + "  ".join(f"{p['step']}: {p['recognized_share']:.3f} ({p['frechet_ratio']:.2f})"
                                           for p in curve))

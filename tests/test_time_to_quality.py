@@ -2,6 +2,7 @@
 
 import json
 import math
+import os
 
 import pytest
 
@@ -73,3 +74,12 @@ def test_a_setting_is_changed_by_name_and_a_bad_one_is_refused_with_what_is_allo
         ttq.parse_overrides(["gp_weight=5"])
     with pytest.raises(ValueError, match="'fast' is not a Python number"):
         ttq.parse_overrides(["learning_rate=fast"])
+
+
+def test_a_screen_run_is_appended_to_its_machines_results_file(ttq, tmp_path, monkeypatch):
+    monkeypatch.setattr(ttq, "RESULTS", tmp_path)
+    first = ttq.append_run("a-screen", {"label": "one"})
+    second = ttq.append_run("a-screen", {"label": "two"})
+    assert ttq.machine_tag() in ("gpu", f"cpu{os.cpu_count()}")
+    assert first == second == tmp_path / f"a-screen-{ttq.machine_tag()}.json"
+    assert json.loads(first.read_text()) == {"runs": [{"label": "one"}, {"label": "two"}]}
