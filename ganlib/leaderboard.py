@@ -9,6 +9,7 @@ compiling the train step, a fixed cost that does not train anything), do not cou
 
 from __future__ import annotations
 
+import gc
 import math
 
 import numpy as np
@@ -65,6 +66,10 @@ def train_recipe(recipe: str, images, reference, *, seed: int = 0, learning_rate
         raise ValueError(f"time_budget is {time_budget!r}; allowed: a number of seconds greater than 0")
     if not learning_rate_factor > 0:
         raise ValueError(f"learning_rate_factor is {learning_rate_factor!r}; allowed: a number greater than 0")
+    # The runs before this one left their models and traced graphs behind. Collect them now, before the
+    # clock starts: Python's own full collection, when it comes, pauses for seconds (benchmarks/README,
+    # "Garbage collection"), and it would land in whichever run is then tracing or training.
+    gc.collect()
     gan = recipes.build(recipe, seed=seed, jit_compile=jit_compile)
     for optimizer in (gan.g_optimizer, gan.d_optimizer):
         optimizer.learning_rate = float(optimizer.learning_rate.numpy()) * learning_rate_factor
