@@ -34,6 +34,7 @@ import keras
 import tensorflow as tf
 
 from ganlib import data, models, recipes, training
+from time_to_quality import machine_tag
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -154,7 +155,7 @@ def main():
     for name in BUILDERS:
         results["models"][name] = measure(name, images, args.batch_size, args.steps, args.rounds)
     RESULTS.mkdir(exist_ok=True)
-    tag = "gpu" if results["machine"]["gpus"] else f"cpu{os.cpu_count()}"
+    tag = machine_tag()
     # The default batch keeps the plain name, so earlier results stay comparable.
     suffix = "" if args.batch_size == 64 else f"-batch{args.batch_size}"
     out = RESULTS / f"throughput-{tag}{suffix}.json"

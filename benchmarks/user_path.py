@@ -41,6 +41,7 @@ import keras
 import tensorflow as tf
 
 from ganlib import data, recipes, training
+from time_to_quality import machine_tag
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BATCH_SIZE = 64
@@ -188,7 +189,7 @@ def main():
         print(f"round {round_number + 1}/{args.rounds}: "
               + ", ".join(f"{name} {values[-1]:.1f}" for name, values in rates.items()), flush=True)
     base = float(np.median(rates[BASELINE]))
-    tag = "gpu" if tf.config.list_physical_devices("GPU") else f"cpu{os.cpu_count()}"
+    tag = machine_tag()
     results = {"batch_size": BATCH_SIZE, "steps_per_call": args.steps, "rounds": args.rounds,
                "cpu_count": os.cpu_count(), "tensorflow": tf.__version__, "keras": keras.__version__,
                "variants": {name: {"steps_per_second": float(np.median(values)),
