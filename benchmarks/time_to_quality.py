@@ -127,7 +127,7 @@ def settings(gan) -> dict:
 
 # The recipes.build settings that --set may change.
 OVERRIDABLE = ("learning_rate", "jit_compile", "ema_decay", "steps_per_execution", "width", "hidden_units",
-               "discriminator_hidden_units", "discriminator_dropout", "n_critic")
+               "discriminator_hidden_units", "discriminator_dropout", "discriminator_learning_rate", "n_critic")
 
 
 def parse_overrides(pairs: list[str]) -> dict:

@@ -40,14 +40,17 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
           jit_compile: bool | None = None, ema_decay: float | None = 0.999,
           steps_per_execution: int | None = None, hidden_units: int | None = None,
           n_critic: int | None = None, augment: bool = False, label_smoothing: float = 0.0,
-          discriminator_hidden_units: int | None = None, discriminator_dropout: float = 0.0) -> training.GAN:
+          discriminator_hidden_units: int | None = None, discriminator_dropout: float = 0.0,
+          discriminator_learning_rate: float | None = None) -> training.GAN:
     """A compiled ``training.GAN`` for ``recipe``; ``learning_rate``, ``jit_compile``,
     ``steps_per_execution``, ``hidden_units`` and ``n_critic`` None keep the recipe's own.
     ``augment`` and ``label_smoothing`` go to ``training.GAN`` (off in every recipe; benchmarks screen them).
     ``hidden_units`` is the fully connected layer of the DCGAN's two networks and of the WGAN-GP's
     generator (0: none); ``discriminator_hidden_units`` gives the DCGAN's discriminator a layer of another
     size (None: the same as the generator's), and ``discriminator_dropout`` dropout after each of its
-    convolutions (0: none, as in the recipe); ``n_critic`` is WGAN-GP's critic steps per generator step."""
+    convolutions (0: none, as in the recipe); ``n_critic`` is WGAN-GP's critic steps per generator step.
+    ``discriminator_learning_rate`` gives D (or the critic) a rate of its own, the two-timescale rule
+    (None: the generator's, as in every recipe)."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe is {recipe!r}; allowed: " + ", ".join(repr(r) for r in RECIPES))
     if jit_compile is None:
@@ -97,8 +100,12 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
                            models.build_wgan_critic(width, hidden_units=WGAN_CRITIC_HIDDEN_UNITS),
                            loss="wasserstein", n_critic=int(n_critic), gp_weight=10.0, **common)
     rate = learning_rate or LEARNING_RATE[recipe]
+    if discriminator_learning_rate is not None and not discriminator_learning_rate > 0:
+        raise ValueError(f"discriminator_learning_rate is {discriminator_learning_rate!r}; allowed: a number > 0, "
+                         "or None (the generator's rate)")
+    d_rate = discriminator_learning_rate or rate
     betas = (0.0, 0.9) if recipe == "wgan-gp" else (0.5, 0.999)   # WGAN-GP: the paper's Algorithm 1
     gan.compile(g_optimizer=keras.optimizers.Adam(rate, beta_1=betas[0], beta_2=betas[1]),
-                d_optimizer=keras.optimizers.Adam(rate, beta_1=betas[0], beta_2=betas[1]),
+                d_optimizer=keras.optimizers.Adam(d_rate, beta_1=betas[0], beta_2=betas[1]),
                 jit_compile=jit_compile, steps_per_execution=int(steps_per_execution))
     return gan

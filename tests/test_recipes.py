@@ -111,3 +111,14 @@ def test_the_dcgan_discriminator_can_get_dropout_for_screens():
         recipes.build("wgan-gp", width=4, jit_compile=False, discriminator_dropout=0.3)
     with pytest.raises(ValueError, match="up to"):
         recipes.build("dcgan", width=4, jit_compile=False, discriminator_dropout=1.0)
+
+
+def test_the_discriminator_can_get_its_own_learning_rate_for_screens():
+    same = recipes.build("dcgan", width=4, jit_compile=False)
+    faster = recipes.build("dcgan", width=4, jit_compile=False, discriminator_learning_rate=4e-3)
+    rate = float(same.g_optimizer.learning_rate.numpy())
+    assert float(same.d_optimizer.learning_rate.numpy()) == pytest.approx(rate)
+    assert float(faster.d_optimizer.learning_rate.numpy()) == pytest.approx(4e-3)
+    assert float(faster.g_optimizer.learning_rate.numpy()) == pytest.approx(rate)
+    with pytest.raises(ValueError, match="discriminator_learning_rate is -1"):
+        recipes.build("dcgan", width=4, jit_compile=False, discriminator_learning_rate=-1)
