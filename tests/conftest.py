@@ -4,6 +4,8 @@ Test files import the builders directly (``from conftest import stand_in_gan``):
 functions, so a test can build as many networks as it needs, each with other settings.
 """
 
+import contextlib
+import gc
 import importlib.util
 import os
 import sys
@@ -97,3 +99,26 @@ def stand_in_gan(generator=None, discriminator=None, *, hidden: int = 64, num_cl
         return keras.optimizers.get({"class_name": optimizer, "config": {"learning_rate": learning_rate}})
     gan.compile(g_optimizer=make(), d_optimizer=make(), jit_compile=jit_compile, run_eagerly=run_eagerly)
     return gan
+
+
+@contextlib.contextmanager
+def garbage_left_behind():
+    """A reference cycle, as an earlier run's networks and graphs leave behind, that only an explicit
+    ``gc.collect()`` frees: the automatic collector is off inside the block. Yields a list that holds
+    True once the cycle has been freed."""
+    freed = []
+
+    class Cycle:
+        def __del__(self):
+            freed.append(True)
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        cycle = Cycle()
+        cycle.itself = cycle
+        del cycle
+        yield freed
+    finally:
+        if was_enabled:
+            gc.enable()

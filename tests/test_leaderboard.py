@@ -7,7 +7,7 @@ import time
 import keras
 import numpy as np
 import pytest
-from conftest import stand_in_gan
+from conftest import garbage_left_behind, stand_in_gan
 
 from ganlib import leaderboard, metrics, recipes, training
 
@@ -81,32 +81,16 @@ def test_train_recipe_scales_the_recipes_own_learning_rate_and_keeps_its_xla_set
 
 def test_train_recipe_collects_the_garbage_of_earlier_runs_before_its_clock_starts(monkeypatch):
     """A full collection of earlier runs' models and graphs can pause for seconds; it must not land in a run."""
-    import gc
-
-    finalized = []
-
-    class Cycle:   # a reference cycle: only the cyclic collector frees it
-        def __del__(self):
-            finalized.append(True)
-
     class Stop(Exception):
         pass
 
-    def build(*args, **kwargs):
-        raise Stop(bool(finalized))   # what had been collected by the time the run is built
+    with garbage_left_behind() as freed:
+        def build(*args, **kwargs):
+            raise Stop(bool(freed))   # whether it had been collected by the time the run is built
 
-    monkeypatch.setattr(leaderboard.recipes, "build", build)
-    was_enabled = gc.isenabled()
-    gc.disable()   # so that nothing but an explicit collection frees the cycle
-    try:
-        cycle = Cycle()
-        cycle.itself = cycle
-        del cycle
+        monkeypatch.setattr(leaderboard.recipes, "build", build)
         with pytest.raises(Stop) as stopped:
             leaderboard.train_recipe("mlp", np.zeros((8, 28, 28, 1), "float32"), None, time_budget=1, every_seconds=1)
-    finally:
-        if was_enabled:
-            gc.enable()
     assert stopped.value.args == (True,)
 
 

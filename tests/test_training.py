@@ -6,7 +6,7 @@ import json
 import keras
 import numpy as np
 import pytest
-from conftest import LATENT, stand_in_gan
+from conftest import LATENT, garbage_left_behind, stand_in_gan
 
 from ganlib import data, losses, models, records, training
 
@@ -174,33 +174,17 @@ def test_a_time_budget_stops_training_early(bundled):
 
 def test_a_time_budgeted_run_collects_earlier_garbage_before_its_clock_starts(bundled, monkeypatch):
     """A full collection of earlier runs' networks and graphs can pause for seconds; not inside a budget."""
-    import gc
-
-    finalized = []
-
-    class Cycle:   # a reference cycle: only the cyclic collector frees it
-        def __del__(self):
-            finalized.append(True)
-
     class Stop(Exception):
         pass
 
-    def budget(*args, **kwargs):
-        raise Stop(bool(finalized))   # what had been collected by the time the budget's clock is made
-
-    monkeypatch.setattr(training, "TimeBudget", budget)
     gan = tiny_gan()
-    was_enabled = gc.isenabled()
-    gc.disable()   # so that nothing but an explicit collection frees the cycle
-    try:
-        cycle = Cycle()
-        cycle.itself = cycle
-        del cycle
+    with garbage_left_behind() as freed:
+        def budget(*args, **kwargs):
+            raise Stop(bool(freed))   # whether it had been collected by the time the budget's clock is made
+
+        monkeypatch.setattr(training, "TimeBudget", budget)
         with pytest.raises(Stop) as stopped:
             training.train(gan, bundled.images[:256], steps=10, batch_size=32, time_budget=1.0, verbose=0)
-    finally:
-        if was_enabled:
-            gc.enable()
     assert stopped.value.args == (True,)
 
 
