@@ -22,6 +22,8 @@ BUNDLED_PER_CLASS = 500
 MNIST_SIZE = 70_000
 # How long "auto" waits for the network before falling back to the bundled digits.
 AUTO_TIMEOUT_S = 10.0
+# Training batches made ahead of the train step: a fixed number, so tf.data needs no autotuner.
+PREFETCH_BATCHES = 2
 
 
 class DataError(RuntimeError):
@@ -149,7 +151,7 @@ def make_dataset(images, batch_size: int, seed: int, labels=None, start_batch: i
     shuffle, so batch number ``b`` is the same whether training started at 0 or resumed at
     ``start_batch = b``: a resumed run sees exactly the data the uninterrupted one would have.
     Batches are all the same size, which keeps the train step's graph to one shape. Everything runs
-    inside TensorFlow's graph, in parallel with training (``prefetch``).
+    inside TensorFlow's graph, and the next ``PREFETCH_BATCHES`` batches are made while the model trains.
     """
     import tensorflow as tf
 
@@ -168,9 +170,14 @@ def make_dataset(images, batch_size: int, seed: int, labels=None, start_batch: i
         batch = tf.gather(image_table, pick)
         return batch if label_table is None else (batch, tf.gather(label_table, pick))
 
-    dataset = tf.data.Dataset.counter(start=start_batch, dtype=tf.int64)
-    dataset = dataset.map(batch_number, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    dataset = tf.data.Dataset.counter(start=start_batch, dtype=tf.int64).map(batch_number)
+    dataset = dataset.prefetch(PREFETCH_BATCHES)
+    # No tf.data autotuner: it runs a thread per iterator that sleeps for ever longer periods, and
+    # deleting the iterator (at Python's next full collection after a run) can wait out that sleep, up
+    # to 19 s on 2 cores. A fixed pipeline trains as fast here (benchmarks/README.md, "tf.data's autotuner").
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.with_options(options)
 
 
 def split_digits(digits: Digits, held_out_per_class: int = 100, seed: int = 0) -> tuple[Digits, Digits]:

