@@ -1,6 +1,6 @@
 """Where Python's garbage collector pauses a series of short time-budgeted runs (notebook 06's pattern).
 
-    .venv/bin/python benchmarks/gc_pauses.py [--rounds 2] [--budget 6]
+    .venv/bin/python benchmarks/gc_pauses.py [--rounds 2] [--budget 6] [--modes ...] [--label NAME]
 
 Every run builds a fresh recipe and traces its train step; the run before it leaves tens of thousands
 of objects (its models, traced functions, graphs) for the collector. When Python's automatic
@@ -10,10 +10,13 @@ in a fresh process per mode, alternating modes over ``--rounds`` rounds:
 
 - ``automatic``: the collector left alone (the course before this measurement);
 - ``collect first``: ``gc.collect()`` before each run, outside its clock, as ``leaderboard.train_recipe``
-  now does (the wall seconds include it).
+  now does (the wall seconds include it);
+- ``collect first, autotuner on``: the same, with tf.data's autotuner switched back on for the training
+  data (``data.make_dataset`` turns it off: deleting an iterator could wait for the autotuner's thread).
 
 It records every collector pause of 0.5 s or more, the run it fell in, and each run's start-up
-(``compile_seconds``), steps and wall seconds. Writes benchmarks/results/gc-pauses-<machine>.json.
+(``compile_seconds``), steps and wall seconds. Writes benchmarks/results/gc-pauses-<machine>.json,
+or gc-pauses-<label>-<machine>.json with ``--label``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import sys
 
 from time_to_quality import commit, machine_tag, RESULTS
 
-MODES = ("automatic", "collect first")
+MODES = ("automatic", "collect first", "collect first, autotuner on")
 RECIPES = ("mlp", "dcgan", "wgan-gp")
 SEEDS = (0, 1, 2)
 LONG_PAUSE_SECONDS = 0.5
@@ -53,6 +56,17 @@ def one_process(mode: str, budget: float) -> dict:
     if mode == "automatic":
         # train_recipe collects before each run; undo that here, in this process only.
         leaderboard.gc = types.SimpleNamespace(collect=lambda: 0)
+    if mode.endswith("autotuner on"):
+        import tensorflow as tf
+
+        course_dataset = data.make_dataset
+        options = tf.data.Options()
+        options.autotune.enabled = True
+
+        def with_autotuner(*args, **kwargs):   # the course's pipeline with the autotuner back on
+            return course_dataset(*args, **kwargs).with_options(options)
+
+        data.make_dataset = with_autotuner
     train_digits, held_out = data.split_digits(data.load_digits("bundled"))
     reference = metrics.Reference(train_digits.images, held_out.images)
     gc.callbacks.append(watch)
@@ -82,6 +96,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=2, help="rounds of the two modes, alternating (default 2)")
     parser.add_argument("--budget", type=float, default=6.0, help="seconds of training per run (default 6)")
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES)[:2],
+                        help="the modes to alternate (default: the first two)")
+    parser.add_argument("--label", help="name the results file gc-pauses-LABEL-<machine>.json")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -89,15 +106,16 @@ def main():
         return
     processes = []
     for round_number in range(args.rounds):
-        for mode in MODES:
+        for mode in args.modes:
             output = subprocess.run([sys.executable, __file__, "--child", mode, "--budget", str(args.budget)],
                                     capture_output=True, text=True, check=True).stdout
             process = json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
             process["round"] = round_number + 1
             processes.append(process)
             print(json.dumps({"round": round_number + 1, **summary(process)}), flush=True)
-    out = RESULTS / f"gc-pauses-{machine_tag()}.json"
-    out.write_text(json.dumps({"commit": commit(), "budget_seconds": args.budget, "recipes": RECIPES, "seeds": SEEDS,
+    out = RESULTS / f"gc-pauses-{args.label + '-' if args.label else ''}{machine_tag()}.json"
+    out.write_text(json.dumps({"commit": commit(), "budget_seconds": args.budget, "modes": args.modes,
+                               "recipes": RECIPES, "seeds": SEEDS,
                                "summaries": [summary(p) for p in processes], "processes": processes},
                               indent=1) + "\n")
     print("wrote", out)
