@@ -94,7 +94,7 @@ def summary(process: dict) -> dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=2, help="rounds of the two modes, alternating (default 2)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of the chosen modes, alternating (default 2)")
     parser.add_argument("--budget", type=float, default=6.0, help="seconds of training per run (default 6)")
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES)[:2],
                         help="the modes to alternate (default: the first two)")
