@@ -13,7 +13,7 @@ machine is, so compare them only within one call. ``throughput`` builds every va
 
 A variant is a JSON object: ``recipe`` (mlp, dcgan, wgan-gp, conditional) and any of
 ``learning_rate``, ``discriminator_learning_rate`` (default: the same), ``hidden_units``,
-``n_critic``, ``jit_compile``, ``steps_per_execution``, ``ema_decay``, ``width``, ``batch_size``, ``seed``,
+``n_critic``, ``penalty_every``, ``jit_compile``, ``steps_per_execution``, ``ema_decay``, ``width``, ``batch_size``, ``seed``,
 ``steps``, ``every``, ``mixed_bfloat16`` (true: Keras' mixed_bfloat16 policy while the networks are
 built). Results go to benchmarks/results/levers-<machine>.json, keyed by NAME (a rerun replaces it).
 """
@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BUILD_KEYS = ("learning_rate", "hidden_units", "n_critic", "jit_compile", "steps_per_execution", "ema_decay", "width")
+BUILD_KEYS = ("learning_rate", "hidden_units", "n_critic", "jit_compile", "steps_per_execution", "ema_decay", "width",
+              "penalty_every")
 KEYS = ("recipe", *BUILD_KEYS, "discriminator_learning_rate", "batch_size", "seed", "steps", "every",
         "mixed_bfloat16")
 

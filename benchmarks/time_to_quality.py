@@ -119,6 +119,7 @@ def settings(gan) -> dict:
     as_set = lambda value: float(f"{float(value):.6g}")  # noqa: E731  (2e-4, not its float32 0.000199999...)
     return {"learning_rate": as_set(optimizer.learning_rate.numpy()), "beta_1": as_set(optimizer.beta_1),
             "beta_2": as_set(optimizer.beta_2), "n_critic": gan.n_critic, "gp_weight": gan.gp_weight,
+            "penalty_every": gan.penalty_every,
             "ema_decay": gan.ema_decay, "jit_compile": bool(gan.jit_compile),
             "steps_per_execution": int(gan.steps_per_execution),
             "parameters": {"generator": gan.generator.count_params(),
@@ -127,7 +128,8 @@ def settings(gan) -> dict:
 
 # The recipes.build settings that --set may change.
 OVERRIDABLE = ("learning_rate", "jit_compile", "ema_decay", "steps_per_execution", "width", "hidden_units",
-               "discriminator_hidden_units", "discriminator_dropout", "discriminator_learning_rate", "n_critic")
+               "discriminator_hidden_units", "discriminator_dropout", "discriminator_learning_rate", "n_critic",
+               "penalty_every")
 
 
 def parse_overrides(pairs: list[str]) -> dict:

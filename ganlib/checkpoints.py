@@ -47,7 +47,7 @@ def run_key(gan, images, labels=None, *, steps: int, snapshots: int, batch_size:
     - ``generator``, ``discriminator``: a hash of each network's architecture, its Keras config
       (layers, sizes, activations, initializers, dtypes, trainable flags) with the layer names that
       Keras numbers per process (dense_3) replaced by their position;
-    - ``latent_dim``, ``loss``, ``n_critic``, ``gp_weight``, ``clip_value``, ``label_smoothing``,
+    - ``latent_dim``, ``loss``, ``n_critic``, ``gp_weight``, ``penalty_every``, ``clip_value``, ``label_smoothing``,
       ``ema_decay``, ``num_classes``, ``augment``, ``noise_seed``: the GAN's own settings;
     - ``g_optimizer``, ``d_optimizer``: each optimizer's class and full config (learning rate or
       schedule, betas, epsilon, clipping, weight decay, ...) without its numbered name;
@@ -70,6 +70,7 @@ def run_key(gan, images, labels=None, *, steps: int, snapshots: int, batch_size:
         "loss": gan.loss_name,
         "n_critic": gan.n_critic,
         "gp_weight": gan.gp_weight,
+        "penalty_every": getattr(gan, "penalty_every", 1),
         "clip_value": gan.clip_value,
         "label_smoothing": gan.label_smoothing,
         "ema_decay": gan.ema_decay,

@@ -23,6 +23,10 @@ WGAN_CRITIC_HIDDEN_UNITS = 256
 # generator step, but two take 2.3 times the generator steps per second; with the higher learning rate
 # and 512 dense units they reach every quality level sooner (benchmarks/README.md, "Speed levers").
 WGAN_N_CRITIC = 2
+# WGAN-GP's gradient penalty on the first of the two critic steps only, weighted twice (lazy
+# regularization): 1.18 times the steps per second, and about the same quality per step over three seeds
+# (benchmarks/README.md, "The lazy penalty").
+WGAN_PENALTY_EVERY = 2
 
 # Adam's learning rate for both networks, measured per recipe for the time to reach each quality
 # level (benchmarks/README.md, "Speed levers"): 4 to 10 times the DCGAN paper's 2e-4.
@@ -41,7 +45,8 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
           steps_per_execution: int | None = None, hidden_units: int | None = None,
           n_critic: int | None = None, augment: bool = False, label_smoothing: float = 0.0,
           discriminator_hidden_units: int | None = None, discriminator_dropout: float = 0.0,
-          discriminator_learning_rate: float | None = None) -> training.GAN:
+          discriminator_learning_rate: float | None = None,
+          penalty_every: int | None = None) -> training.GAN:
     """A compiled ``training.GAN`` for ``recipe``; ``learning_rate``, ``jit_compile``,
     ``steps_per_execution``, ``hidden_units`` and ``n_critic`` None keep the recipe's own.
     ``augment`` and ``label_smoothing`` go to ``training.GAN`` (off in every recipe; benchmarks screen them).
@@ -50,7 +55,8 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     size (None: the same as the generator's), and ``discriminator_dropout`` dropout after each of its
     convolutions (0: none, as in the recipe); ``n_critic`` is WGAN-GP's critic steps per generator step.
     ``discriminator_learning_rate`` gives D (or the critic) a rate of its own, the two-timescale rule
-    (None: the generator's, as in every recipe)."""
+    (None: the generator's, as in every recipe). ``penalty_every`` = k puts WGAN-GP's gradient penalty
+    on one critic step in k, weighted k times (``training.GAN``; None: the recipe's own)."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe is {recipe!r}; allowed: " + ", ".join(repr(r) for r in RECIPES))
     if jit_compile is None:
@@ -83,6 +89,10 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
         raise ValueError(f"n_critic is for the 'wgan-gp' recipe, not {recipe!r}")
     elif int(n_critic) != n_critic or n_critic < 1:
         raise ValueError(f"n_critic is {n_critic!r}; allowed: an integer >= 1")
+    if penalty_every is None:
+        penalty_every = WGAN_PENALTY_EVERY
+    elif recipe != "wgan-gp":
+        raise ValueError(f"penalty_every is for the 'wgan-gp' recipe, not {recipe!r}")
     keras.utils.set_random_seed(seed)
     common = dict(latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed, augment=augment,
                   label_smoothing=label_smoothing)
@@ -98,7 +108,8 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     else:   # notebook 04: WGAN-GP, lambda 10, n_critic critic steps; G's dense layer as in 03; Adam betas (0, 0.9)
         gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=hidden_units),
                            models.build_wgan_critic(width, hidden_units=WGAN_CRITIC_HIDDEN_UNITS),
-                           loss="wasserstein", n_critic=int(n_critic), gp_weight=10.0, **common)
+                           loss="wasserstein", n_critic=int(n_critic), gp_weight=10.0,
+                           penalty_every=penalty_every, **common)
     rate = learning_rate or LEARNING_RATE[recipe]
     if discriminator_learning_rate is not None and not discriminator_learning_rate > 0:
         raise ValueError(f"discriminator_learning_rate is {discriminator_learning_rate!r}; allowed: a number > 0, "

@@ -63,7 +63,10 @@ class GAN(keras.Model):
     ``n_critic`` > 1 trains the discriminator that many times per generator step, each time on its
     own real images: every batch that ``fit()`` hands over holds ``n_critic`` batches (``train()``
     builds its data so), and the generator step uses one batch's worth of noise.
-    ``gp_weight`` > 0 adds WGAN-GP's gradient penalty; ``clip_value`` clips the critic's weights
+    ``gp_weight`` > 0 adds WGAN-GP's gradient penalty; ``penalty_every`` = k > 1 adds it on one
+    critic step in k only, weighted k times (StyleGAN2's lazy regularization: the penalty is the
+    critic step's dearest part, as it differentiates the critic twice); k must divide ``n_critic``,
+    so the penalized steps are the first of every k in each generator step. ``clip_value`` clips the critic's weights
     after each of its steps (the original WGAN). ``label_smoothing`` lowers the real target (the
     two probability losses only). ``GAME_LOSSES`` holds each loss's pair of functions.
     ``augment=True`` shows the discriminator randomly shifted and partly erased real and generated
@@ -79,14 +82,19 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, latent_dim: int, loss: str = "non_saturating",
-                 n_critic: int = 1, gp_weight: float = 0.0, clip_value: float | None = None,
-                 label_smoothing: float = 0.0, ema_decay: float | None = None, augment: bool = False,
+                 n_critic: int = 1, gp_weight: float = 0.0, penalty_every: int = 1,
+                 clip_value: float | None = None, label_smoothing: float = 0.0, ema_decay: float | None = None, augment: bool = False,
                  num_classes: int | None = None, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         if loss not in LOSSES:
             raise ValueError(f"loss is {loss!r}; allowed: " + ", ".join(repr(name) for name in LOSSES))
         if n_critic < 1:
             raise ValueError(f"n_critic is {n_critic}; allowed: an integer >= 1")
+        if int(penalty_every) != penalty_every or penalty_every < 1 or n_critic % penalty_every:
+            raise ValueError(f"penalty_every is {penalty_every!r}; allowed: an integer >= 1 that divides n_critic "
+                             f"({n_critic})")
+        if penalty_every > 1 and not gp_weight:
+            raise ValueError("penalty_every belongs to a gradient penalty: set gp_weight > 0")
         if (gp_weight or clip_value) and not GAME_LOSSES[loss].critic:
             raise ValueError("gp_weight and clip_value belong to loss='wasserstein'")
         if label_smoothing and GAME_LOSSES[loss].critic:
@@ -112,6 +120,7 @@ class GAN(keras.Model):
         self.game = GAME_LOSSES[loss]
         self.n_critic = n_critic
         self.gp_weight = gp_weight
+        self.penalty_every = int(penalty_every)
         self.clip_value = clip_value
         self.label_smoothing = label_smoothing
         self.augment = augment
@@ -165,7 +174,7 @@ class GAN(keras.Model):
             images = augment.diff_augment(images, seed=self.seed_generator)
         return self.discriminator(sampling.network_inputs(images, labels), training=True)
 
-    def _discriminator_step(self, real, real_labels):
+    def _discriminator_step(self, real, real_labels, penalize: bool = True):
         batch_size = ops.shape(real)[0]
         fake_labels = self._random_labels(batch_size)
         fake = self._generate(batch_size, fake_labels)
@@ -173,17 +182,17 @@ class GAN(keras.Model):
             real_scores = self._judge(real, real_labels)
             fake_scores = self._judge(fake, fake_labels)
             d_loss = self.game.discriminator(real_scores, fake_scores, self.label_smoothing)
-            if self.gp_weight:
+            if self.gp_weight and penalize:
                 norms = losses.interpolate_gradient_norms(self.discriminator, real, fake, seed=self.seed_generator)
                 gp = losses.penalty_from_norms(norms)
-                d_loss += self.gp_weight * gp
+                d_loss += self.gp_weight * self.penalty_every * gp
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
         if self.clip_value:
             for weight in weights:
                 weight.assign(ops.clip(weight, -self.clip_value, self.clip_value))
         stats = {"d_loss": d_loss, **self.game.report(real_scores, fake_scores)}
-        if self.gp_weight:
+        if self.gp_weight and penalize:
             stats.update(gp=gp, grad_norm=ops.mean(norms))
         return stats
 
@@ -207,8 +216,10 @@ class GAN(keras.Model):
         # its own real images, as in WGAN's algorithm, rather than one batch n_critic times.
         real_batches = ops.split(real, self.n_critic)
         label_batches = ops.split(labels, self.n_critic) if self.conditional else [None] * self.n_critic
-        for real_batch, batch_labels in zip(real_batches, label_batches):
-            stats = self._discriminator_step(real_batch, batch_labels)
+        stats = {}
+        for step, (real_batch, batch_labels) in enumerate(zip(real_batches, label_batches)):
+            # Each critic step reports its losses; the penalty's figures come from the last penalized step.
+            stats.update(self._discriminator_step(real_batch, batch_labels, penalize=step % self.penalty_every == 0))
         stats["g_loss"] = self._generator_step(ops.shape(real_batches[0])[0])
         for name, tracker in self.trackers.items():
             tracker.update_state(stats[name])

@@ -101,6 +101,13 @@ def test_n_critic_belongs_to_wgan_gp():
         recipes.build("wgan-gp", width=4, jit_compile=False, n_critic=0)
 
 
+def test_penalty_every_belongs_to_wgan_gp():
+    assert recipes.build("wgan-gp", width=4, jit_compile=False).penalty_every == recipes.WGAN_PENALTY_EVERY
+    assert recipes.build("wgan-gp", width=4, jit_compile=False, penalty_every=1).penalty_every == 1
+    with pytest.raises(ValueError, match="'wgan-gp' recipe"):
+        recipes.build("dcgan", width=4, jit_compile=False, penalty_every=2)
+
+
 def test_the_dcgan_discriminator_can_get_dropout_for_screens():
     plain = recipes.build("dcgan", width=4, jit_compile=False)
     dropped = recipes.build("dcgan", width=4, jit_compile=False, discriminator_dropout=0.3)

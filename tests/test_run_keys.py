@@ -73,6 +73,8 @@ CASES = {
     "n_critic": ("n_critic", BASE, {"gan": {"n_critic": 2}}),
     "gradient-penalty weight": ("gp_weight", {"gan": {"loss": "wasserstein", "gp_weight": 10.0}},
                                 {"gan": {"loss": "wasserstein", "gp_weight": 5.0}}),
+    "lazy penalty": ("penalty_every", {"gan": {"loss": "wasserstein", "gp_weight": 10.0, "n_critic": 2}},
+                     {"gan": {"loss": "wasserstein", "gp_weight": 10.0, "n_critic": 2, "penalty_every": 2}}),
     "clip value": ("clip_value", {"gan": {"loss": "wasserstein", "clip_value": 0.01}},
                    {"gan": {"loss": "wasserstein", "clip_value": 0.02}}),
     "number of classes": ("num_classes", {"gan": {"num_classes": 5}, "data": "labels below 5"},

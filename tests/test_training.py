@@ -65,7 +65,7 @@ def test_each_critic_step_sees_its_own_real_images(bundled):
     gan.run_eagerly = True
     seen, generator_batches = [], []
     critic_step, generator_step = gan._discriminator_step, gan._generator_step
-    gan._discriminator_step = lambda real, labels: seen.append(np.array(real)) or critic_step(real, labels)
+    gan._discriminator_step = lambda real, labels, **kw: seen.append(np.array(real)) or critic_step(real, labels, **kw)
     gan._generator_step = lambda size: generator_batches.append(int(size)) or generator_step(size)
     training.train(gan, bundled.images[:256], steps=1, batch_size=16, snapshots=1, verbose=0)
     assert [batch.shape for batch in seen] == [(16, 28, 28, 1)] * 3
@@ -91,6 +91,23 @@ def test_wgan_gp_reports_penalty_and_gradient_norm(batches, bundled):
     assert stats["gp"] > 1e-3   # an untrained critic's gradient norms are far from 1
 
 
+def test_lazy_penalty_falls_on_the_first_of_every_k_critic_steps_weighted_k_times(bundled):
+    gan = tiny_gan("wasserstein", n_critic=4, gp_weight=10.0, penalty_every=2)
+    gan.run_eagerly = True
+    penalized = []
+    critic_step = gan._discriminator_step
+    gan._discriminator_step = lambda real, labels, penalize: penalized.append(penalize) or critic_step(
+        real, labels, penalize=penalize)
+    training.train(gan, bundled.images[:256], steps=2, batch_size=16, snapshots=1, verbose=0)
+    assert penalized == [True, False, True, False] * 2
+    # A penalized step's loss carries the penalty k = 2 times; an unpenalized one is -W alone.
+    with_penalty = {name: float(value) for name, value in critic_step(bundled.images[:32], None, penalize=True).items()}
+    assert with_penalty["d_loss"] == pytest.approx(-with_penalty["w_distance"] + 2 * 10.0 * with_penalty["gp"],
+                                                   rel=1e-4, abs=1e-5)
+    without = {name: float(value) for name, value in critic_step(bundled.images[:32], None, penalize=False).items()}
+    assert "gp" not in without and without["d_loss"] == pytest.approx(-without["w_distance"], rel=1e-5)
+
+
 def test_weight_clipping_keeps_critic_weights_inside_the_bound(batches):
     gan = tiny_gan("wasserstein", clip_value=0.01)
     gan.fit(batches, epochs=1, steps_per_epoch=2, verbose=0, shuffle=False)
@@ -102,6 +119,10 @@ def test_weight_clipping_keeps_critic_weights_inside_the_bound(batches):
     ({"n_critic": 0}, "n_critic is 0"),
     ({"loss": "non_saturating", "gp_weight": 10.0}, "belong to loss='wasserstein'"),
     ({"loss": "wasserstein", "label_smoothing": 0.1}, "label_smoothing belongs to loss='non_saturating'"),
+    ({"loss": "wasserstein", "gp_weight": 10.0, "n_critic": 2, "penalty_every": 3},
+     r"penalty_every is 3; allowed: an integer >= 1 that divides n_critic \(2\)"),
+    ({"loss": "wasserstein", "gp_weight": 10.0, "penalty_every": 0}, "penalty_every is 0; allowed"),
+    ({"loss": "wasserstein", "n_critic": 2, "penalty_every": 2}, "penalty_every belongs to a gradient penalty"),
 ])
 def test_bad_settings_are_refused_with_a_clear_message(kwargs, message):
     with pytest.raises(ValueError, match=message):
