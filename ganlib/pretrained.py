@@ -223,16 +223,18 @@ def describe(name: str) -> str:
 
 
 # The settings that shape a trained model (run lengths are named by the step count instead).
-SHAPING_SETTINGS = ("batch_size", "width", "hidden_units", "critic_hidden_units", "n_critic", "learning_rate")
+SHAPING_SETTINGS = ("batch_size", "width", "hidden_units", "critic_hidden_units", "n_critic", "penalty_every",
+                    "learning_rate")
 
 
 def recipe_settings(name: str) -> dict:
     """The shaping settings that ``ganlib.recipes`` fixes for ``name`` (its learning rate; WGAN-GP's critic
-    steps): what a notebook without a parameter for one trains with."""
+    steps and penalized ones): what a notebook without a parameter for one trains with."""
     from ganlib import recipes
 
     return {"learning_rate": recipes.LEARNING_RATE[name],
-            **({"n_critic": recipes.WGAN_N_CRITIC} if name == "wgan-gp" else {})}
+            **({"n_critic": recipes.WGAN_N_CRITIC, "penalty_every": recipes.WGAN_PENALTY_EVERY}
+               if name == "wgan-gp" else {})}
 
 
 def settings_since_changed(name: str) -> dict:

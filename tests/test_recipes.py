@@ -50,7 +50,18 @@ def test_each_notebook_trains_with_its_recipes_rate_xla_and_steps_per_call(recip
 def test_wgan_gp_recipe_uses_the_papers_penalty_and_betas_with_two_critic_steps():
     gan = recipes.build("wgan-gp", width=4, jit_compile=False)
     assert (gan.n_critic, gan.gp_weight) == (2, 10.0)   # the paper's 5 critic steps, measured slower to quality
+    assert gan.penalty_every == 2                        # lazy: the penalty on the first of the two, counted twice
     assert (float(gan.g_optimizer.beta_1), float(gan.g_optimizer.beta_2)) == (0.0, 0.9)
+
+
+def test_notebook_04_trains_with_the_recipes_critic_steps_and_lazy_penalty():
+    # 06 and the command line build the recipe; 04 writes its GAN out with its profile's settings.
+    for profile in course.NOTEBOOKS["04_wgan_gp"].profiles.values():
+        assert profile["n_critic"] == recipes.WGAN_N_CRITIC
+        assert profile["penalty_every"] == recipes.WGAN_PENALTY_EVERY
+    cells = json.loads((ROOT / "notebooks" / "04_wgan_gp.ipynb").read_text())["cells"]
+    code = "".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+    assert "penalty_every=config.penalty_every" in code
 
 
 @pytest.mark.parametrize("notebook, run_lengths", [
