@@ -62,11 +62,16 @@ def build_dcgan_generator(latent_dim: int = 100, width: int = 64, bn_momentum: f
     ], name=name)
 
 
-def _strided_convolutions(width: int, normalization: bool, dropout: float):
+def _spectrally_normalized(layer, on: bool):
+    """``layer`` divided by its largest singular value (Miyato et al., 2018) when ``on``: slope at most 1."""
+    return layers.SpectralNormalization(layer) if on else layer
+
+
+def _strided_convolutions(width: int, normalization: bool, dropout: float, spectral_norm: bool = False):
     """Two stride-2 convolutions with LeakyReLU(0.2), the shared body of discriminator and critic."""
     stack = []
     for filters in (width, 2 * width):
-        stack.append(layers.Conv2D(filters, 4, strides=2, padding="same"))
+        stack.append(_spectrally_normalized(layers.Conv2D(filters, 4, strides=2, padding="same"), spectral_norm))
         # DCGAN leaves the first layer unnormalized; a WGAN-GP critic has no batch norm at all.
         if normalization and filters != width:
             stack.append(layers.BatchNormalization())
@@ -77,21 +82,27 @@ def _strided_convolutions(width: int, normalization: bool, dropout: float):
 
 
 def build_dcgan_discriminator(width: int = 64, dropout: float = 0.0, hidden_units: int = 0,
-                              name: str = "dcgan_discriminator") -> keras.Model:
+                              spectral_norm: bool = False, name: str = "dcgan_discriminator") -> keras.Model:
     """DCGAN discriminator: strided convolutions (no pooling), batch norm, LeakyReLU, one logit.
 
     ``hidden_units`` > 0 puts one fully connected layer of that size (batch norm, LeakyReLU) between
     the convolutions and the logit, as in InfoGAN's MNIST discriminator: the score can then combine
     strokes from anywhere in the image, not only add up what each position says.
+    ``spectral_norm=True`` is SNGAN's discriminator instead (Miyato et al., 2018): every convolution and
+    dense layer spectrally normalized, and no batch norm (benchmarks screen it).
     """
-    back = [layers.Dense(hidden_units, use_bias=False), layers.BatchNormalization(),
-            layers.LeakyReLU(negative_slope=0.2)] if hidden_units else []
+    if spectral_norm:
+        back = [_spectrally_normalized(layers.Dense(hidden_units), True),
+                layers.LeakyReLU(negative_slope=0.2)] if hidden_units else []
+    else:
+        back = [layers.Dense(hidden_units, use_bias=False), layers.BatchNormalization(),
+                layers.LeakyReLU(negative_slope=0.2)] if hidden_units else []
     return keras.Sequential([
         keras.Input(shape=IMAGE_SHAPE),
-        *_strided_convolutions(width, normalization=True, dropout=dropout),
+        *_strided_convolutions(width, normalization=not spectral_norm, dropout=dropout, spectral_norm=spectral_norm),
         layers.Flatten(),
         *back,
-        layers.Dense(1),
+        _spectrally_normalized(layers.Dense(1), spectral_norm),
     ], name=name)
 
 

@@ -46,7 +46,7 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
           n_critic: int | None = None, augment: bool = False, label_smoothing: float = 0.0,
           discriminator_hidden_units: int | None = None, discriminator_dropout: float = 0.0,
           discriminator_learning_rate: float | None = None,
-          penalty_every: int | None = None) -> training.GAN:
+          penalty_every: int | None = None, discriminator_spectral_norm: bool = False) -> training.GAN:
     """A compiled ``training.GAN`` for ``recipe``; ``learning_rate``, ``jit_compile``,
     ``steps_per_execution``, ``hidden_units`` and ``n_critic`` None keep the recipe's own.
     ``augment`` and ``label_smoothing`` go to ``training.GAN`` (off in every recipe; benchmarks screen them).
@@ -56,7 +56,9 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     convolutions (0: none, as in the recipe); ``n_critic`` is WGAN-GP's critic steps per generator step.
     ``discriminator_learning_rate`` gives D (or the critic) a rate of its own, the two-timescale rule
     (None: the generator's, as in every recipe). ``penalty_every`` = k puts WGAN-GP's gradient penalty
-    on one critic step in k, weighted k times (``training.GAN``; None: the recipe's own)."""
+    on one critic step in k, weighted k times (``training.GAN``; None: the recipe's own).
+    ``discriminator_spectral_norm`` gives the DCGAN SNGAN's discriminator (spectral norm, no batch norm;
+    off in the recipe, screened by the benchmarks)."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe is {recipe!r}; allowed: " + ", ".join(repr(r) for r in RECIPES))
     if jit_compile is None:
@@ -78,6 +80,8 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     elif int(discriminator_hidden_units) != discriminator_hidden_units or discriminator_hidden_units < 0:
         raise ValueError(f"discriminator_hidden_units is {discriminator_hidden_units!r}; allowed: an integer >= 0 "
                          "(0: no hidden layer)")
+    if discriminator_spectral_norm and recipe != "dcgan":
+        raise ValueError(f"discriminator_spectral_norm is for the 'dcgan' recipe, not {recipe!r}")
     if discriminator_dropout and recipe != "dcgan":
         raise ValueError(f"discriminator_dropout is for the 'dcgan' recipe, not {recipe!r}")
     if not (isinstance(discriminator_dropout, (int, float)) and 0.0 <= discriminator_dropout < 1.0):
@@ -101,7 +105,9 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     elif recipe == "dcgan":   # notebook 03: the DCGAN guidelines plus a dense hidden layer in G and D, Adam beta_1 0.5
         gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=hidden_units),
                            models.build_dcgan_discriminator(width, dropout=discriminator_dropout,
-                                                            hidden_units=discriminator_hidden_units), **common)
+                                                            hidden_units=discriminator_hidden_units,
+                                                            spectral_norm=bool(discriminator_spectral_norm)),
+                           **common)
     elif recipe == "conditional":   # notebook 07: DCGAN told which digit to draw; projection discriminator
         gan = training.GAN(models.build_conditional_generator(LATENT_DIM, width),
                            models.build_projection_discriminator(width), num_classes=10, **common)

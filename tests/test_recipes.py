@@ -119,6 +119,17 @@ def test_penalty_every_belongs_to_wgan_gp():
         recipes.build("dcgan", width=4, jit_compile=False, penalty_every=2)
 
 
+def test_the_dcgan_discriminator_can_be_sngans_for_screens():
+    plain = recipes.build("dcgan", width=4, jit_compile=False)
+    normalized = recipes.build("dcgan", width=4, jit_compile=False, discriminator_spectral_norm=True)
+    kinds = lambda gan: [type(layer).__name__ for layer in gan.discriminator.layers]  # noqa: E731
+    assert "BatchNormalization" in kinds(plain) and "SpectralNormalization" not in kinds(plain)
+    assert "BatchNormalization" not in kinds(normalized)
+    assert kinds(normalized).count("SpectralNormalization") == 4   # two convolutions, the dense layer, the logit
+    with pytest.raises(ValueError, match="'dcgan' recipe"):
+        recipes.build("wgan-gp", width=4, jit_compile=False, discriminator_spectral_norm=True)
+
+
 def test_the_dcgan_discriminator_can_get_dropout_for_screens():
     plain = recipes.build("dcgan", width=4, jit_compile=False)
     dropped = recipes.build("dcgan", width=4, jit_compile=False, discriminator_dropout=0.3)
