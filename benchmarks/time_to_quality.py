@@ -129,7 +129,7 @@ def settings(gan) -> dict:
 # The recipes.build settings that --set may change.
 OVERRIDABLE = ("learning_rate", "jit_compile", "ema_decay", "steps_per_execution", "width", "hidden_units",
                "discriminator_hidden_units", "discriminator_dropout", "discriminator_learning_rate", "n_critic",
-               "penalty_every", "discriminator_spectral_norm")
+               "penalty_every", "discriminator_spectral_norm", "generator_width")
 
 
 def parse_overrides(pairs: list[str]) -> dict:

@@ -188,12 +188,12 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
     ),
     "04_wgan_gp": NotebookSpec(
         parameters=("profile", "seed", "data_source", "pretrained", "steps", "batch_size", "width", "hidden_units",
-                    "critic_hidden_units", "n_critic", "penalty_every", "learning_rate", "ring_steps", "comparison_seconds",
-                    "comparison_seeds", "jit_compile", "time_budget", "artifacts_dir"),
+                    "critic_hidden_units", "n_critic", "penalty_every", "learning_rate", "ring_steps",
+                    "comparison_seconds", "comparison_seeds", "jit_compile", "time_budget", "artifacts_dir"),
         profiles={
             "smoke": {"steps": 20, "batch_size": 64, "width": 32, "hidden_units": 512, "critic_hidden_units": 256,
-                      "n_critic": 2, "penalty_every": 2, "learning_rate": 1e-3, "ring_steps": 20, "comparison_seconds": 1,
-                      "comparison_seeds": 1, "jit_compile": False},
+                      "n_critic": 2, "penalty_every": 2, "learning_rate": 1e-3, "ring_steps": 20,
+                      "comparison_seconds": 1, "comparison_seeds": 1, "jit_compile": False},
             "default": {"steps": 4000, "batch_size": 64, "width": 32, "hidden_units": 512, "critic_hidden_units": 256,
                         "n_critic": 2, "penalty_every": 2, "learning_rate": 1e-3, "ring_steps": 1000,
                         "comparison_seconds": 15,

@@ -46,7 +46,8 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
           n_critic: int | None = None, augment: bool = False, label_smoothing: float = 0.0,
           discriminator_hidden_units: int | None = None, discriminator_dropout: float = 0.0,
           discriminator_learning_rate: float | None = None,
-          penalty_every: int | None = None, discriminator_spectral_norm: bool = False) -> training.GAN:
+          penalty_every: int | None = None, discriminator_spectral_norm: bool = False,
+          generator_width: int | None = None) -> training.GAN:
     """A compiled ``training.GAN`` for ``recipe``; ``learning_rate``, ``jit_compile``,
     ``steps_per_execution``, ``hidden_units`` and ``n_critic`` None keep the recipe's own.
     ``augment`` and ``label_smoothing`` go to ``training.GAN`` (off in every recipe; benchmarks screen them).
@@ -58,7 +59,8 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     (None: the generator's, as in every recipe). ``penalty_every`` = k puts WGAN-GP's gradient penalty
     on one critic step in k, weighted k times (``training.GAN``; None: the recipe's own).
     ``discriminator_spectral_norm`` gives the DCGAN SNGAN's discriminator (spectral norm, no batch norm;
-    off in the recipe, screened by the benchmarks)."""
+    off in the recipe, screened by the benchmarks). ``generator_width`` gives the DCGAN's generator
+    convolutions of another width than its discriminator's (None: ``width`` for both, as in the recipe)."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe is {recipe!r}; allowed: " + ", ".join(repr(r) for r in RECIPES))
     if jit_compile is None:
@@ -80,6 +82,10 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     elif int(discriminator_hidden_units) != discriminator_hidden_units or discriminator_hidden_units < 0:
         raise ValueError(f"discriminator_hidden_units is {discriminator_hidden_units!r}; allowed: an integer >= 0 "
                          "(0: no hidden layer)")
+    if generator_width is not None and recipe != "dcgan":
+        raise ValueError(f"generator_width is for the 'dcgan' recipe, not {recipe!r}")
+    if generator_width is not None and (int(generator_width) != generator_width or generator_width < 1):
+        raise ValueError(f"generator_width is {generator_width!r}; allowed: an integer >= 1, or None (width)")
     if discriminator_spectral_norm and recipe != "dcgan":
         raise ValueError(f"discriminator_spectral_norm is for the 'dcgan' recipe, not {recipe!r}")
     if discriminator_dropout and recipe != "dcgan":
@@ -103,7 +109,8 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     if recipe == "mlp":   # notebook 02: the article's networks, Adam beta_1 0.5
         gan = training.GAN(models.build_mlp_generator(LATENT_DIM), models.build_mlp_discriminator(), **common)
     elif recipe == "dcgan":   # notebook 03: the DCGAN guidelines plus a dense hidden layer in G and D, Adam beta_1 0.5
-        gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, width, hidden_units=hidden_units),
+        gan = training.GAN(models.build_dcgan_generator(LATENT_DIM, generator_width or width,
+                                                        hidden_units=hidden_units),
                            models.build_dcgan_discriminator(width, dropout=discriminator_dropout,
                                                             hidden_units=discriminator_hidden_units,
                                                             spectral_norm=bool(discriminator_spectral_norm)),

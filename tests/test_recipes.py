@@ -130,6 +130,17 @@ def test_the_dcgan_discriminator_can_be_sngans_for_screens():
         recipes.build("wgan-gp", width=4, jit_compile=False, discriminator_spectral_norm=True)
 
 
+def test_the_dcgan_generator_can_be_wider_than_its_discriminator_for_screens():
+    plain = recipes.build("dcgan", width=4, jit_compile=False)
+    wider = recipes.build("dcgan", width=4, jit_compile=False, generator_width=8)
+    assert wider.generator.count_params() > plain.generator.count_params()
+    assert wider.discriminator.count_params() == plain.discriminator.count_params()
+    with pytest.raises(ValueError, match="'dcgan' recipe"):
+        recipes.build("mlp", jit_compile=False, generator_width=8)
+    with pytest.raises(ValueError, match="an integer >= 1"):
+        recipes.build("dcgan", width=4, jit_compile=False, generator_width=0)
+
+
 def test_the_dcgan_discriminator_can_get_dropout_for_screens():
     plain = recipes.build("dcgan", width=4, jit_compile=False)
     dropped = recipes.build("dcgan", width=4, jit_compile=False, discriminator_dropout=0.3)
