@@ -99,7 +99,8 @@ def build_dcgan_discriminator(width: int = 64, dropout: float = 0.0, hidden_unit
                 layers.LeakyReLU(negative_slope=0.2)] if hidden_units else []
     return keras.Sequential([
         keras.Input(shape=IMAGE_SHAPE),
-        *_strided_convolutions(width, normalization=not spectral_norm, dropout=dropout, spectral_norm=spectral_norm),
+        *_strided_convolutions(width, normalization=not spectral_norm, dropout=dropout,
+                               spectral_norm=spectral_norm),
         layers.Flatten(),
         *back,
         _spectrally_normalized(layers.Dense(1), spectral_norm),

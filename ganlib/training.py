@@ -66,8 +66,9 @@ class GAN(keras.Model):
     ``gp_weight`` > 0 adds WGAN-GP's gradient penalty; ``penalty_every`` = k > 1 adds it on one
     critic step in k only, weighted k times (StyleGAN2's lazy regularization: the penalty is the
     critic step's dearest part, as it differentiates the critic twice); k must divide ``n_critic``,
-    so the penalized steps are the first of every k in each generator step. ``clip_value`` clips the critic's weights
-    after each of its steps (the original WGAN). ``label_smoothing`` lowers the real target (the
+    so the penalized steps are the first of every k in each generator step, and the reported
+    ``d_loss`` (the last critic step's) then leaves the penalty out. ``clip_value`` clips the
+    critic's weights after each of its steps (the original WGAN). ``label_smoothing`` lowers the real target (the
     two probability losses only). ``GAME_LOSSES`` holds each loss's pair of functions.
     ``augment=True`` shows the discriminator randomly shifted and partly erased real and generated
     images (``ganlib.augment``), which keeps it from memorizing a small training set (notebook 08's
@@ -83,7 +84,8 @@ class GAN(keras.Model):
 
     def __init__(self, generator, discriminator, latent_dim: int, loss: str = "non_saturating",
                  n_critic: int = 1, gp_weight: float = 0.0, penalty_every: int = 1,
-                 clip_value: float | None = None, label_smoothing: float = 0.0, ema_decay: float | None = None, augment: bool = False,
+                 clip_value: float | None = None, label_smoothing: float = 0.0,
+                 ema_decay: float | None = None, augment: bool = False,
                  num_classes: int | None = None, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         if loss not in LOSSES:
