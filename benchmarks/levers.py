@@ -11,11 +11,11 @@ seconds. The step is what a setting changes about learning; the seconds also dep
 machine is, so compare them only within one call. ``throughput`` builds every variant, then times
 ``fit`` calls of ``--steps`` steps in alternating rounds and reports the median steps per second.
 
-A variant is a JSON object: ``recipe`` (mlp, dcgan, wgan-gp, conditional) and any of
-``learning_rate``, ``discriminator_learning_rate`` (default: the same), ``hidden_units``,
-``n_critic``, ``penalty_every``, ``jit_compile``, ``steps_per_execution``, ``ema_decay``, ``width``, ``batch_size``, ``seed``,
-``steps``, ``every``, ``mixed_bfloat16`` (true: Keras' mixed_bfloat16 policy while the networks are
-built). Results go to benchmarks/results/levers-<machine>.json, keyed by NAME (a rerun replaces it).
+A variant is a JSON object: ``recipe`` (mlp, dcgan, wgan-gp, conditional), any setting of
+``recipes.build`` that time_to_quality.py's ``--set`` takes (``learning_rate``,
+``discriminator_learning_rate``, ``hidden_units``, ``n_critic``, ``penalty_every``, ``jit_compile``,
+``steps_per_execution``, ``ema_decay``, ``width``, ...), and any of ``batch_size``, ``seed``, ``steps``,
+``every``, ``mixed_bfloat16`` (true: Keras' mixed_bfloat16 policy while the networks are built). Results go to benchmarks/results/levers-<machine>.json, keyed by NAME (a rerun replaces it).
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ import statistics
 import time
 from pathlib import Path
 
+from time_to_quality import settable
+
 RESULTS = Path(__file__).resolve().parent / "results"
-BUILD_KEYS = ("learning_rate", "hidden_units", "n_critic", "jit_compile", "steps_per_execution", "ema_decay", "width",
-              "penalty_every")
-KEYS = ("recipe", *BUILD_KEYS, "discriminator_learning_rate", "batch_size", "seed", "steps", "every",
-        "mixed_bfloat16")
+# What a variant may set besides recipes.build's settings (time_to_quality.settable): levers.py reads these itself.
+OWN_KEYS = ("batch_size", "seed", "steps", "every", "mixed_bfloat16")
 
 
 def build(variant: dict):
@@ -40,18 +40,17 @@ def build(variant: dict):
 
     from ganlib import recipes
 
-    unknown = set(variant) - set(KEYS)
+    build_keys = settable()
+    allowed = ("recipe", *build_keys, *OWN_KEYS)
+    unknown = set(variant) - set(allowed)
     if unknown or "recipe" not in variant:
-        raise ValueError(f"variant {variant}: needs 'recipe'; allowed keys: {', '.join(KEYS)}")
+        raise ValueError(f"variant {variant}: needs 'recipe'; allowed keys: {', '.join(allowed)}")
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if variant.get("mixed_bfloat16") else "float32")
     try:
-        gan = recipes.build(variant["recipe"], seed=variant.get("seed", 0),
-                            **{key: variant[key] for key in BUILD_KEYS if key in variant})
+        return recipes.build(variant["recipe"], seed=variant.get("seed", 0),
+                             **{key: variant[key] for key in build_keys if key in variant})
     finally:
         keras.mixed_precision.set_global_policy("float32")
-    if "discriminator_learning_rate" in variant:
-        gan.d_optimizer.learning_rate = float(variant["discriminator_learning_rate"])
-    return gan
 
 
 def quality(name: str, variant: dict, train_digits, reference) -> dict:

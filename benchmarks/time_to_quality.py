@@ -126,19 +126,27 @@ def settings(gan) -> dict:
                            "discriminator": gan.discriminator.count_params()}}
 
 
-# The recipes.build settings that --set may change.
-OVERRIDABLE = ("learning_rate", "jit_compile", "ema_decay", "steps_per_execution", "width", "hidden_units",
-               "discriminator_hidden_units", "discriminator_dropout", "discriminator_learning_rate", "n_critic",
-               "penalty_every", "discriminator_spectral_norm", "generator_width")
+# recipes.build's keyword arguments that --set may not change: the recipe and the seed are arguments of
+# their own here, and augment and label_smoothing are flags of their own in quality_at_steps.py.
+NOT_SETTABLE = ("recipe", "seed", "augment", "label_smoothing")
+
+
+def settable() -> tuple[str, ...]:
+    """The recipes.build settings that --set may change, read from its signature: a new one needs no list."""
+    import inspect
+
+    from ganlib import recipes
+
+    return tuple(name for name in inspect.signature(recipes.build).parameters if name not in NOT_SETTABLE)
 
 
 def parse_overrides(pairs: list[str]) -> dict:
     """``["learning_rate=4e-4", "ema_decay=None"]`` -> keyword arguments for ``recipes.build``."""
-    overrides = {}
+    overrides, allowed = {}, settable()
     for pair in pairs:
         key, _, text = pair.partition("=")
-        if key not in OVERRIDABLE or not text:
-            raise ValueError(f"--set {pair!r}: expected KEY=VALUE with KEY one of {', '.join(OVERRIDABLE)}")
+        if key not in allowed or not text:
+            raise ValueError(f"--set {pair!r}: expected KEY=VALUE with KEY one of {', '.join(allowed)}")
         try:
             overrides[key] = ast.literal_eval(text)
         except (ValueError, SyntaxError):
@@ -207,7 +215,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="change one of the recipe's settings for this label (recipes.build's "
-                             + ", ".join(OVERRIDABLE) + "), e.g. --set learning_rate=4e-4")
+                             + ", ".join(settable()) + "), e.g. --set learning_rate=4e-4")
     args = parser.parse_args()
     if not args.label.replace("-", "").isalnum():
         parser.error(f"--label is {args.label!r}; allowed: letters, digits and '-'")

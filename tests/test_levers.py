@@ -7,6 +7,7 @@ from conftest import load_script
 
 @pytest.fixture(scope="module")
 def levers():
+    load_script("benchmarks/time_to_quality.py")   # levers.py imports its helpers as a sibling module
     return load_script("benchmarks/levers.py")
 
 
@@ -17,6 +18,14 @@ def test_a_variant_changes_only_the_settings_it_names(levers):
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(1e-4)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(3e-4)
     assert gan.steps_per_execution == 5
+
+
+def test_a_variant_may_set_any_of_recipes_builds_settings_even_the_newest(levers):
+    # generator_width and discriminator_spectral_norm came after levers.py's own list of settings did.
+    gan = levers.build({"recipe": "dcgan", "width": 4, "generator_width": 8, "discriminator_spectral_norm": True,
+                        "jit_compile": False})
+    assert [layer.filters for layer in gan.generator.layers if hasattr(layer, "filters")] == [8, 1]
+    assert not any("BatchNormalization" in type(layer).__name__ for layer in gan.discriminator.layers)
 
 
 def test_mixed_bfloat16_applies_to_the_variant_only(levers):

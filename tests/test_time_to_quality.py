@@ -70,8 +70,12 @@ def test_the_readme_table_has_a_column_per_labelled_run_before_first(ttq, tmp_pa
 def test_a_setting_is_changed_by_name_and_a_bad_one_is_refused_with_what_is_allowed(ttq):
     assert ttq.parse_overrides(["learning_rate=4e-4", "ema_decay=None", "jit_compile=False"]) == {
         "learning_rate": 4e-4, "ema_decay": None, "jit_compile": False}
-    with pytest.raises(ValueError, match="KEY one of learning_rate, jit_compile"):
+    with pytest.raises(ValueError, match="KEY one of width, learning_rate, jit_compile"):
         ttq.parse_overrides(["gp_weight=5"])
+    assert ttq.parse_overrides(["generator_width=64"]) == {"generator_width": 64}   # read from recipes.build
+    for own_argument in ("recipe", "seed", "augment", "label_smoothing"):
+        with pytest.raises(ValueError, match="KEY one of"):
+            ttq.parse_overrides([f"{own_argument}=1"])
     with pytest.raises(ValueError, match="'fast' is not a Python number"):
         ttq.parse_overrides(["learning_rate=fast"])
 
