@@ -43,7 +43,8 @@ def reset_like(reused, fresh):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--recipes", nargs="+", default=["mlp", "dcgan", "wgan-gp"], choices=["mlp", "dcgan", "wgan-gp"])
+    parser.add_argument("--recipes", nargs="+", default=["mlp", "dcgan", "wgan-gp"],
+                        choices=["mlp", "dcgan", "wgan-gp"])
     parser.add_argument("--steps", type=int, default=200, help="steps per run (a multiple of 50)")
     args = parser.parse_args()
     if args.steps < 50 or args.steps % 50:

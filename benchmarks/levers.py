@@ -15,7 +15,8 @@ A variant is a JSON object: ``recipe`` (mlp, dcgan, wgan-gp, conditional), any s
 ``recipes.build`` that time_to_quality.py's ``--set`` takes (``learning_rate``,
 ``discriminator_learning_rate``, ``hidden_units``, ``n_critic``, ``penalty_every``, ``jit_compile``,
 ``steps_per_execution``, ``ema_decay``, ``width``, ...), and any of ``batch_size``, ``seed``, ``steps``,
-``every``, ``mixed_bfloat16`` (true: Keras' mixed_bfloat16 policy while the networks are built). Results go to benchmarks/results/levers-<machine>.json, keyed by NAME (a rerun replaces it).
+``every``, ``mixed_bfloat16`` (true: Keras' mixed_bfloat16 policy while the networks are built).
+Results go to benchmarks/results/levers-<machine>.json, keyed by NAME (a rerun replaces it).
 """
 
 from __future__ import annotations

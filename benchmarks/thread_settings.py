@@ -55,7 +55,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--recipes", nargs="+", default=["mlp", "dcgan", "wgan-gp"],
                         choices=["mlp", "dcgan", "wgan-gp"])
-    parser.add_argument("--steps", type=int, default=200, help="steps per timed call (a multiple of 50; four times as many for the MLP)")
+    parser.add_argument("--steps", type=int, default=200,
+                        help="steps per timed call (a multiple of 50; four times as many for the MLP)")
     parser.add_argument("--child", nargs=2, type=int, metavar=("INTRA", "INTER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rounds < 1 or args.steps < 50 or args.steps % 50:
@@ -82,7 +83,8 @@ def main():
     out.write_text(json.dumps(result, indent=1) + "\n")
     print("median steps/s:")
     for name, entry in result["settings"].items():
-        print(f"  {name:<18} " + "  ".join(f"{recipe} {v['median']:6.1f}" for recipe, v in entry["steps_per_second"].items()))
+        medians = (f"{recipe} {v['median']:6.1f}" for recipe, v in entry["steps_per_second"].items())
+        print(f"  {name:<18} " + "  ".join(medians))
     print(f"wrote {out}")
 
 
