@@ -8,8 +8,9 @@ Both change the DCGAN recipe's objective, so they live here as subclasses of ``t
 than as options of the course's package (neither was kept: benchmarks/README.md, "The DCGAN's plateau").
 
 - **Top-k** (Sinha et al., 2020, "Top-k Training of GANs"): the generator's loss counts only the k
-  generated images the discriminator scores highest, k falling from the whole batch to half of it
-  (the paper's decay 0.99 per epoch, here per 62.5 steps: 4,000 training digits at batch 64).
+  generated images the discriminator scores highest, k falling from the whole batch towards half of
+  it (the paper's decay 0.99 per epoch, here per 62.5 steps: 4,000 training digits at batch 64;
+  floored at one half, and 34 of 64 at step 4,000).
 - **R1** (Mescheder et al., 2018): the discriminator's loss gains gamma / 2 times the mean squared
   norm of its gradient at real digits, on every step.
 
