@@ -41,6 +41,11 @@ def reset_like(reused, fresh):
     reused.seed_generator.state.assign(fresh.seed_generator.state)
 
 
+def trained_weights(gan) -> list:
+    """Every array a run trains: the generator's, the discriminator's and the weight average's."""
+    return gan.generator.get_weights() + gan.discriminator.get_weights() + gan.ema_generator.get_weights()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--recipes", nargs="+", default=["mlp", "dcgan", "wgan-gp"],
@@ -62,9 +67,6 @@ def main():
         training.train(gan, train_digits.images, steps=args.steps, batch_size=64, seed=seed, snapshots=2, verbose=0)
         return round(time.perf_counter() - started, 2)
 
-    def weights(gan):
-        return gan.generator.get_weights() + gan.discriminator.get_weights() + gan.ema_generator.get_weights()
-
     rows = []
     for recipe in args.recipes:
         compiled = recipes.build(recipe, seed=0)
@@ -75,7 +77,8 @@ def main():
             fresh_seconds = run(fresh, seed)
             reset_like(compiled, recipes.build(recipe, seed=seed, learning_rate=rate))
             reused_seconds = run(compiled, seed)
-            difference = max(float(np.max(np.abs(a - b))) for a, b in zip(weights(fresh), weights(compiled)))
+            difference = max(float(np.max(np.abs(a - b)))
+                             for a, b in zip(trained_weights(fresh), trained_weights(compiled)))
             rows.append({"recipe": recipe, "seed": seed, "learning_rate": rate, "first_run_seconds": first,
                          "fresh_seconds": fresh_seconds, "reused_seconds": reused_seconds,
                          "largest_weight_difference": difference})

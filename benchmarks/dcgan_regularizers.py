@@ -1,7 +1,7 @@
 """Two more levers for the DCGAN's plateau, at equal steps: top-k generator updates and R1 on real digits.
 
     .venv/bin/python benchmarks/dcgan_regularizers.py base SEED
-    .venv/bin/python benchmarks/dcgan_regularizers.py topk SEED          # k falls from the batch to half of it
+    .venv/bin/python benchmarks/dcgan_regularizers.py topk SEED          # k falls from the batch towards half of it
     .venv/bin/python benchmarks/dcgan_regularizers.py r1 SEED GAMMA      # e.g. 0.1 or 1.0
 
 Both change the DCGAN recipe's objective, so they live here as subclasses of ``training.GAN`` rather
@@ -24,6 +24,7 @@ time but beside other work).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -48,21 +49,21 @@ def main():
     from ganlib import callbacks, recipes, training
 
     class TopK(training.GAN):
-        def _generator_step(self, batch_size):
-            with tf.GradientTape() as tape:
-                scores = ops.reshape(self._judge(self._generate(batch_size, None), None), (-1,))
-                step = ops.cast(self.g_optimizer.iterations, "float32")
-                share = ops.maximum(0.5, ops.power(0.99, step / 62.5))
-                k = ops.cast(ops.ceil(share * ops.cast(batch_size, "float32")), "int32")
-                # A mask rather than top_k: XLA needs k known when it compiles, and k changes.
-                threshold = ops.take(ops.sort(scores)[::-1], k - 1)
-                kept = ops.cast(scores >= threshold, "float32")
-                g_loss = ops.sum(ops.softplus(-scores) * kept) / ops.sum(kept)   # the non-saturating loss
-            weights = self.generator.trainable_weights
-            self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights))
-            decay = training.average_decay(ops.cast(self.g_optimizer.iterations, "float32"), self.ema_decay)
-            training.update_average(self.ema_generator, self.generator, decay)
-            return g_loss
+        """The recipe's GAN whose generator loss counts only the top k scores (the step itself is the recipe's)."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.game = dataclasses.replace(self.game, generator=self.top_k_loss)
+
+        def top_k_loss(self, fake_scores):
+            scores = ops.reshape(fake_scores, (-1,))
+            step = ops.cast(self.g_optimizer.iterations, "float32")
+            share = ops.maximum(0.5, ops.power(0.99, step / 62.5))
+            k = ops.cast(ops.ceil(share * ops.cast(ops.shape(scores)[0], "float32")), "int32")
+            # A mask rather than top_k: XLA needs k known when it compiles, and k changes.
+            threshold = ops.take(ops.sort(scores)[::-1], k - 1)
+            kept = ops.cast(scores >= threshold, "float32")
+            return ops.sum(ops.softplus(-scores) * kept) / ops.sum(kept)   # the non-saturating loss, on the kept
 
     class R1(training.GAN):
         def _discriminator_step(self, real, real_labels, penalize=True):
