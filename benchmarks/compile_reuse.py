@@ -7,14 +7,14 @@ step and XLA compiles it again: 3-7 s of start-up per run (06's `compile s` colu
 in the course at `default`. A run of the same architecture could instead reuse a GAN that has
 already compiled its step, after setting every piece of state to what a fresh build would hold: the
 networks' weights (batch-norm statistics included) and the weight average's, both optimizers' slots
-and step counters (zeroed) and learning rates, and the noise generator's seed state.
+and step counters (zeroed) and learning rates, and the noise generator's seed state (`ganlib.reuse.reset_like`).
 
 For each recipe this trains one run to compile the step, then, for seeds 1 and 2 (at the recipe's
 learning rate and at twice it, as 06's sweep does), one fresh build and the compiled one reset to
 that seed's fresh state, for ``--steps`` steps each, and compares the wall time of the two
 ``training.train`` calls and every trained weight. Writes
-benchmarks/results/compile-reuse-<machine>.json. Not yet used by any notebook (benchmarks/README.md,
-"Reusing a compiled train step").
+benchmarks/results/compile-reuse-<machine>.json. Notebook 06 reuses compiled steps through
+``leaderboard.train_recipe(..., compiled=...)`` (benchmarks/README.md, "Reusing a compiled train step").
 """
 
 from __future__ import annotations
@@ -24,21 +24,6 @@ import json
 import time
 
 from time_to_quality import RESULTS, commit, machine_tag, training_digits_and_reference
-
-
-def reset_like(reused, fresh):
-    """Give ``reused`` (a GAN whose train step is compiled) the state ``fresh`` (just built) starts from."""
-    import tensorflow as tf
-
-    for target, source in ((reused.generator, fresh.generator), (reused.discriminator, fresh.discriminator),
-                           (reused.ema_generator, fresh.ema_generator)):
-        target.set_weights(source.get_weights())
-    for mine, theirs in ((reused.g_optimizer, fresh.g_optimizer), (reused.d_optimizer, fresh.d_optimizer)):
-        rate = float(theirs.learning_rate.numpy())
-        for variable in mine.variables:   # the step counter, the moment estimates, and the rate (set next)
-            variable.assign(tf.zeros_like(variable))
-        mine.learning_rate.assign(rate)
-    reused.seed_generator.state.assign(fresh.seed_generator.state)
 
 
 def trained_weights(gan) -> list:
@@ -59,6 +44,7 @@ def main():
     import numpy as np
 
     from ganlib import recipes, training
+    from ganlib.reuse import reset_like
 
     train_digits, _ = training_digits_and_reference()
 

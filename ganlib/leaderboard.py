@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ganlib import callbacks, progress, recipes, training
+from ganlib import callbacks, progress, recipes, reuse, training
 
 # Training is stopped by the time budget; this many steps is far more than any budget reaches.
 _UNREACHABLE_STEPS = 10_000_000
@@ -51,12 +51,15 @@ class TimedQualityTracker(callbacks.QualityTracker):
 
 def train_recipe(recipe: str, images, reference, *, seed: int = 0, learning_rate_factor: float = 1.0,
                  time_budget: float, every_seconds: float, n: int = 500, batch_size: int = 64,
-                 jit_compile: bool | None = None, label: str | None = None) -> dict:
+                 jit_compile: bool | None = None, label: str | None = None,
+                 compiled: reuse.CompiledGANs | None = None) -> dict:
     """Train one recipe for ``time_budget`` seconds of training time and return its record.
 
     ``learning_rate_factor`` multiplies the recipe's own learning rate (both networks'), so one sweep
     of factors treats every model alike; ``jit_compile`` None keeps the recipe's own XLA setting
-    (``recipes.JIT_COMPILE``). The record holds the settings,
+    (``recipes.JIT_COMPILE``). With ``compiled`` (a ``reuse.CompiledGANs``), a recipe that an
+    earlier run there already trained reuses that run's compiled train step, reset to this run's
+    fresh start, so it skips the start-up and trains exactly as it would have. The record holds the settings,
     the steps taken, the training and compile seconds, the quality curve (``curve``: one entry per
     judgment, ``step``, ``train_seconds`` and the measures of ``metrics.evaluate_generator``), and
     ``final``, the curve's last entry. ``status`` is ``"ok"``, or what stopped a run that went wrong
@@ -73,6 +76,8 @@ def train_recipe(recipe: str, images, reference, *, seed: int = 0, learning_rate
     gan = recipes.build(recipe, seed=seed, jit_compile=jit_compile)
     for optimizer in (gan.g_optimizer, gan.d_optimizer):
         optimizer.learning_rate = float(optimizer.learning_rate.numpy()) * learning_rate_factor
+    if compiled is not None:
+        gan = compiled.use((recipe, bool(gan.jit_compile), batch_size), gan)
     rate = float(f"{float(gan.g_optimizer.learning_rate.numpy()):.6g}")   # without float32's round-off digits
     tracker = TimedQualityTracker(reference, every_seconds=every_seconds, n=n, seed=seed, time_budget=time_budget)
     # total_steps=0: the budget, not a step count, ends the run, so the line shows no "of N".

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import garbage_left_behind, stand_in_gan
 
-from ganlib import leaderboard, metrics, recipes, training
+from ganlib import leaderboard, metrics, recipes, reuse, training
 
 JUDGING_SECONDS = 0.15
 
@@ -77,6 +77,30 @@ def test_train_recipe_scales_the_recipes_own_learning_rate_and_keeps_its_xla_set
     assert record["curve"][0]["step"] == 0 and record["final"] is record["curve"][-1]
     assert record["final"]["step"] == record["steps"]
     assert record["train_seconds"] >= 0.5
+
+
+def test_train_recipe_reuses_a_compiled_step_and_trains_as_a_fresh_build(bundled, slow_judge, monkeypatch):
+    """With ``compiled``, a second run of a recipe trains on the first run's GAN, reset to its own start."""
+    built = []
+    monkeypatch.setattr(leaderboard.recipes, "build", lambda recipe, seed, jit_compile: built.append(
+        stand_in_gan(weights_seed=seed, seed=seed, learning_rate=1e-3)) or built[-1])
+    steps = {}
+
+    def stop_after_six(gan, images, **kwargs):
+        steps[len(steps)] = gan
+        return real_train(gan, images, **{**kwargs, "steps": 6, "snapshots": 2})
+    real_train = training.train
+    monkeypatch.setattr(leaderboard.training, "train", stop_after_six)
+    compiled = reuse.CompiledGANs()
+    runs = [leaderboard.train_recipe("mlp", bundled.images[:256], None, seed=seed, time_budget=60, every_seconds=60,
+                                     batch_size=16, learning_rate_factor=factor, compiled=compiled)
+            for seed, factor in ((0, 1.0), (1, 2.0))]
+    assert steps[1] is steps[0] is built[0] and built[1] is not built[0], "the second run trained the first's GAN"
+    assert [r["learning_rate"] for r in runs] == [pytest.approx(1e-3), pytest.approx(2e-3)]
+    assert float(built[0].g_optimizer.learning_rate.numpy()) == pytest.approx(2e-3)
+    fresh = stand_in_gan(weights_seed=1, seed=1, learning_rate=2e-3)
+    real_train(fresh, bundled.images[:256], steps=6, batch_size=16, seed=1, snapshots=2, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(fresh.generator.get_weights(), built[0].generator.get_weights()))
 
 
 def test_train_recipe_collects_the_garbage_of_earlier_runs_before_its_clock_starts(monkeypatch):
