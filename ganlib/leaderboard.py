@@ -59,7 +59,9 @@ def train_recipe(recipe: str, images, reference, *, seed: int = 0, learning_rate
     of factors treats every model alike; ``jit_compile`` None keeps the recipe's own XLA setting
     (``recipes.JIT_COMPILE``). With ``compiled`` (a ``reuse.CompiledGANs``), a recipe that an
     earlier run there already trained reuses that run's compiled train step, reset to this run's
-    fresh start, so it skips the start-up and trains exactly as it would have. The record holds the settings,
+    fresh start, so it skips the start-up and trains exactly as it would have; a recipe's first run
+    there warms the step up first (``reuse.CompiledGANs.use``), so that it starts as the later ones
+    do. The record holds the settings,
     the steps taken, the training and compile seconds, the quality curve (``curve``: one entry per
     judgment, ``step``, ``train_seconds`` and the measures of ``metrics.evaluate_generator``), and
     ``final``, the curve's last entry. ``status`` is ``"ok"``, or what stopped a run that went wrong
@@ -77,7 +79,9 @@ def train_recipe(recipe: str, images, reference, *, seed: int = 0, learning_rate
     for optimizer in (gan.g_optimizer, gan.d_optimizer):
         optimizer.learning_rate = float(optimizer.learning_rate.numpy()) * learning_rate_factor
     if compiled is not None:
-        gan = compiled.use((recipe, bool(gan.jit_compile), batch_size), gan)
+        # A recipe's first run warms its compiled step up first, then starts from scratch as the later runs do.
+        gan = compiled.use((recipe, bool(gan.jit_compile), batch_size), gan,
+                           warm_up=reuse.warm_up_with(images, batch_size=batch_size))
     rate = float(f"{float(gan.g_optimizer.learning_rate.numpy()):.6g}")   # without float32's round-off digits
     tracker = TimedQualityTracker(reference, every_seconds=every_seconds, n=n, seed=seed, time_budget=time_budget)
     # total_steps=0: the budget, not a step count, ends the run, so the line shows no "of N".

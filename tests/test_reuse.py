@@ -61,3 +61,36 @@ def test_gans_that_compile_different_steps_are_refused():
         reuse.reset_like(stand_in_gan(**SETTINGS), stand_in_gan(**{**SETTINGS, "ema_decay": 0.99}))
     with pytest.raises(ValueError):   # the same settings, but networks of another size
         reuse.reset_like(stand_in_gan(**SETTINGS), stand_in_gan(hidden=32, **SETTINGS))
+
+
+def test_a_warmed_up_first_gan_is_put_back_and_trains_as_a_fresh_one(bundled):
+    images = bundled.images[:128]
+    fresh = stand_in_gan(weights_seed=3, seed=3, **SETTINGS)
+    train(fresh, images, seed=3)
+    warmed_steps = []
+
+    def warm_up(gan):
+        train(gan, images, seed=9)
+        warmed_steps.append(int(gan.g_optimizer.iterations.numpy()))
+
+    compiled = reuse.CompiledGANs()
+    first = stand_in_gan(weights_seed=3, seed=3, **SETTINGS)
+    assert compiled.use("stand-in", first, warm_up=warm_up) is first
+    assert warmed_steps == [6] and int(first.g_optimizer.iterations.numpy()) == 0
+    train(first, images, seed=3)
+    assert all(np.array_equal(a, b) for a, b in zip(trained_weights(fresh), trained_weights(first)))
+    # A key already compiled is not warmed up again.
+    compiled.use("stand-in", stand_in_gan(weights_seed=4, seed=4, **SETTINGS), warm_up=warm_up)
+    assert warmed_steps == [6]
+
+
+def test_a_gan_of_another_class_is_refused(bundled):
+    from ganlib import training
+
+    class Other(training.GAN):
+        pass
+
+    used, other = stand_in_gan(**SETTINGS), stand_in_gan(**SETTINGS)
+    other.__class__ = Other
+    with pytest.raises(ValueError, match=r"'class': \('GAN', 'Other'\)"):
+        reuse.reset_like(used, other)
