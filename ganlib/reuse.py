@@ -39,7 +39,7 @@ def starting_state(gan) -> dict:
     Taken before training; the optimizers' other variables (step counters, moments) start at zero.
     """
     return {"weights": [network.get_weights() for network in _networks(gan)],
-            "learning_rates": [float(optimizer.learning_rate.numpy()) for optimizer in (gan.g_optimizer, gan.d_optimizer)],
+            "learning_rates": [float(opt.learning_rate.numpy()) for opt in (gan.g_optimizer, gan.d_optimizer)],
             "seed_state": gan.seed_generator.state.numpy(), "seed": gan.seed}
 
 
