@@ -13,8 +13,8 @@ For each recipe this trains one run to compile the step, then, for seeds 1 and 2
 learning rate and at twice it, as 06's sweep does), one fresh build and the compiled one reset to
 that seed's fresh state, for ``--steps`` steps each, and compares the wall time of the two
 ``training.train`` calls and every trained weight. Writes
-benchmarks/results/compile-reuse-<machine>.json. Notebook 06 reuses compiled steps through
-``leaderboard.train_recipe(..., compiled=...)`` (benchmarks/README.md, "Reusing a compiled train step").
+benchmarks/results/compile-reuse-<machine>.json. Notebooks 03, 06 and 07 reuse compiled steps through
+``reuse.CompiledGANs`` (benchmarks/README.md, "Reusing a compiled train step").
 """
 
 from __future__ import annotations
@@ -24,11 +24,6 @@ import json
 import time
 
 from time_to_quality import RESULTS, commit, machine_tag, training_digits_and_reference
-
-
-def trained_weights(gan) -> list:
-    """Every array a run trains: the generator's, the discriminator's and the weight average's."""
-    return gan.generator.get_weights() + gan.discriminator.get_weights() + gan.ema_generator.get_weights()
 
 
 def main():
@@ -44,7 +39,7 @@ def main():
     import numpy as np
 
     from ganlib import recipes, training
-    from ganlib.reuse import reset_like
+    from ganlib.reuse import reset_like, trained_weights
 
     train_digits, _ = training_digits_and_reference()
 

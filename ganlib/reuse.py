@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import keras
 
+from ganlib import training
+
 # The settings a compiled train step bakes in: two GANs can share one step only where all of these agree.
 _STEP_SETTINGS = ("loss_name", "n_critic", "gp_weight", "penalty_every", "clip_value", "label_smoothing",
                   "augment", "ema_decay", "latent_dim", "num_classes", "jit_compile", "requested_steps_per_execution")
@@ -31,6 +33,12 @@ def step_settings(gan) -> dict:
 
 def _networks(gan) -> list:
     return [gan.generator, gan.discriminator] + ([gan.ema_generator] if gan.ema_generator is not None else [])
+
+
+def trained_weights(gan) -> list:
+    """Every array a run trains, in one flat list: the generator's, the discriminator's and the weight
+    average's (to compare two runs weight for weight)."""
+    return [array for network in _networks(gan) for array in network.get_weights()]
 
 
 def starting_state(gan) -> dict:
@@ -72,8 +80,6 @@ def reset_like(reused, fresh) -> None:
 def warm_up_with(images, *, batch_size: int, labels=None, calls: int = 3):
     """A ``warm_up`` for ``CompiledGANs.use``: train a GAN for ``calls`` compiled calls on ``images``
     (with ``labels`` for a conditional GAN), which traces and compiles its step and runs it a little."""
-    from ganlib import training   # here: training does not need this module, and should not load it
-
     def warm_up(gan):
         training.train(gan, images, labels=labels, steps=calls * gan.requested_steps_per_execution,
                        batch_size=batch_size, seed=0, snapshots=1, verbose=0)
