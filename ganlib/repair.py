@@ -18,14 +18,13 @@ Masks are arrays of 1 (visible) and 0 (hidden), shaped (28, 28, 1). Images are m
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from ganlib import metrics, sampling
+from ganlib import metrics, sampling, training
 
 MASKS = ("bottom_half", "left_half", "centre_square")
 
@@ -136,22 +135,6 @@ def deblur_richardson_lucy(images, psf, iterations: int = 20) -> np.ndarray:
     return _per_image(images, lambda ink: restoration.richardson_lucy(ink, psf, num_iter=iterations))
 
 
-@contextlib.contextmanager
-def _without_remapping():
-    """Turn off Grappler's remapper while a search is traced and run.
-
-    It fuses a convolution with its bias and activation, and cannot when the gradient with respect to
-    the discriminator's input needs the unfused nodes: it then logs an error (harmless; it skips the
-    fusion) that would land in a notebook's output.
-    """
-    before = tf.config.optimizer.get_experimental_options().get("remapping", True)
-    tf.config.optimizer.set_experimental_options({"remapping": False})
-    try:
-        yield
-    finally:
-        tf.config.optimizer.set_experimental_options({"remapping": before})
-
-
 @dataclass
 class Search:
     """What :func:`latent_search` found for each image: its best candidate."""
@@ -224,7 +207,7 @@ def latent_search(generator, observed, *, weights=None, forward=None, labels=Non
                 prior_weight * tf.reduce_sum(tf.reduce_mean(tf.square(noise), axis=1))
         optimizer.apply_gradients([(tape.gradient(loss, noise), noise)])
 
-    with _without_remapping():
+    with training.without_remapping():
         for _ in range(steps):
             step()
     generated = draw()

@@ -8,6 +8,7 @@ network's variables, which is what the Keras 2 recipe got wrong under Keras 3.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 import time
@@ -292,6 +293,23 @@ def _fit_steps_per_execution(gan: GAN, steps_per_epoch: int):
         gan.make_train_function(force=True)   # the compiled loop was traced for the old count
 
 
+@contextlib.contextmanager
+def without_remapping():
+    """Turn off Grappler's remapper while a graph is traced and run.
+
+    The remapper fuses a convolution with its bias and activation. In some of the course's graphs it
+    cannot, because a gradient needs the unfused nodes: a latent search's gradient through the
+    discriminator, a Wasserstein critic's train step without XLA. It then logs an error (harmless: it
+    skips the fusion) that would land in a notebook's output.
+    """
+    before = tf.config.optimizer.get_experimental_options().get("remapping", True)
+    tf.config.optimizer.set_experimental_options({"remapping": False})
+    try:
+        yield
+    finally:
+        tf.config.optimizer.set_experimental_options({"remapping": before})
+
+
 def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, labels=None, snapshots: int = 20,
           grid: SampleGrid | None = None, callbacks=(), artifacts_dir=None,
           time_budget: float | None = None, verbose: int = 2) -> TrainingRun:
@@ -356,8 +374,10 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
     budget = [TimeBudget(time_budget, prior_seconds, exclude=judges)] if time_budget is not None else []
     start = time.perf_counter()
     if start_epoch < snapshots and not (time_budget is not None and prior_seconds >= time_budget):
-        fitted = gan.fit(dataset, epochs=snapshots, initial_epoch=start_epoch, steps_per_epoch=steps_per_epoch,
-                         callbacks=[*budget, grid, guard, *callbacks, *extra], verbose=verbose, shuffle=False)
+        quiet = gan.game.critic and not gan.jit_compile   # a critic without XLA: see without_remapping
+        with without_remapping() if quiet else contextlib.nullcontext():
+            fitted = gan.fit(dataset, epochs=snapshots, initial_epoch=start_epoch, steps_per_epoch=steps_per_epoch,
+                             callbacks=[*budget, grid, guard, *callbacks, *extra], verbose=verbose, shuffle=False)
         history = extra[0].history if extra else fitted.history
     return TrainingRun(history=history, grid=grid, steps=int(gan.g_optimizer.iterations.numpy()),
                        wall_seconds=prior_seconds + time.perf_counter() - start,
