@@ -54,7 +54,7 @@ def check_environment() -> None:
     print(f"{'ganlib':<11} {ganlib.__version__}")
     print(f"{'devices':<11} {os.cpu_count()} CPU core(s); GPU: {', '.join(gpu_names()) or 'none (the CPU will do)'}")
     if not all(ok.values()):
-        print("Reinstall with `make course` (pip) or `conda env create -f environment.yml` (conda).")
+        print("Reinstall with `make clean-venv check` (pip) or `conda env update -f environment.yml --prune` (conda).")
 
 
 @dataclass

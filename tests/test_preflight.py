@@ -39,4 +39,4 @@ def test_the_notebooks_version_report_names_a_wrong_python(monkeypatch, capsys):
     preflight.check_environment()
     said = capsys.readouterr().out
     assert "MISMATCH: the course needs 3.10 to 3.13" in said
-    assert "Reinstall with `make course`" in said
+    assert "Reinstall with `make clean-venv check`" in said
