@@ -54,7 +54,8 @@ def check_environment() -> None:
     print(f"{'ganlib':<11} {ganlib.__version__}")
     print(f"{'devices':<11} {os.cpu_count()} CPU core(s); GPU: {', '.join(gpu_names()) or 'none (the CPU will do)'}")
     if not all(ok.values()):
-        print("Reinstall with `make clean-venv check` (pip) or `conda env update -f environment.yml --prune` (conda).")
+        print("Reinstall with `make clean-venv check` (pip; add GPU=1 for the GPU install) or "
+              "`conda env update -f environment.yml --prune` (conda).")
 
 
 @dataclass
