@@ -86,8 +86,6 @@ def test_a_warmed_up_first_gan_is_put_back_and_trains_as_a_fresh_one(bundled):
 
 
 def test_a_gan_of_another_class_is_refused(bundled):
-    from ganlib import training
-
     class Other(training.GAN):
         pass
 
