@@ -24,6 +24,8 @@ from typing import Any
 
 RECORD_NAME = "metrics.json"
 GENERATOR_NAME = "generator.keras"
+# The training animation notebooks 02-04 write beside the generator: it shows the run that trained it.
+PROGRESS_NAME = "progress.gif"
 # Temporary files are named ".<name>.<random>.partial<suffix>" beside the file they replace.
 PARTIAL_MARK = ".partial"
 # 1: the fields below without record_format, profile_source and checkpoint (records written before
@@ -226,7 +228,11 @@ def save_run(artifacts_dir, generator, config: dict, run=None, metrics: dict | N
     The one writer of run records. ``config``: the run's parameters (a notebook's ``config``);
     ``run``: what ``training.train`` returned; ``metrics``: the run's measurements; ``headline``:
     (name, value) of the number a table of runs shows. Each file is written atomically, so an
-    interrupted save leaves the previous files intact. Returns the folder.
+    interrupted save leaves the previous files intact. With ``generator`` None, the ``generator.keras``
+    and ``progress.gif`` that an earlier run left in the folder are deleted: the new record does not
+    describe them, and readers (``pretrained.course_generator``) take a generator and the record
+    beside it as one run.
+    Returns the folder.
     """
     import keras
     import tensorflow as tf
@@ -238,6 +244,9 @@ def save_run(artifacts_dir, generator, config: dict, run=None, metrics: dict | N
     if generator is not None:
         with atomic_path(folder / GENERATOR_NAME) as partial:
             generator.save(partial)
+    else:   # before the record: stopped in between, the folder holds the old record and no generator
+        for name in (GENERATOR_NAME, PROGRESS_NAME):
+            (folder / name).unlink(missing_ok=True)
     record = RunRecord(
         notebook=config.get("notebook"),
         profile=config.get("profile"),

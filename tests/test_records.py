@@ -121,6 +121,18 @@ def test_a_generator_that_fails_to_save_keeps_the_previous_one(trained, tmp_path
     assert (tmp_path / records.GENERATOR_NAME).read_bytes() == before
 
 
+def test_a_record_without_a_generator_removes_the_one_an_earlier_run_left(trained, tmp_path):
+    # Notebooks 03 and 04 with pretrained = True record their measurements but train no generator:
+    # the earlier run's generator.keras and progress.gif must not stay beside a record of another run.
+    gan, run = trained
+    records.save_run(tmp_path, gan.generator, {"notebook": "03_dcgan", "pretrained": False}, run)
+    (tmp_path / records.PROGRESS_NAME).write_bytes(b"GIF89a, the earlier run's animation")
+    records.save_run(tmp_path, None, {"notebook": "03_dcgan", "pretrained": True}, None,
+                     headline=("recognized share", 0.9))
+    assert listing(tmp_path) == [records.RECORD_NAME]
+    assert records.load(tmp_path).parameters["pretrained"] is True
+
+
 def test_what_a_killed_save_left_is_cleared_by_the_next_save(trained, tmp_path):
     gan, run = trained
     for name in (records.GENERATOR_NAME, records.RECORD_NAME):
