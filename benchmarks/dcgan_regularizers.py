@@ -1,11 +1,12 @@
-"""Two more levers for the DCGAN's plateau, at equal steps: top-k generator updates and R1 on real digits.
+"""More levers for the DCGAN's plateau, at equal steps: top-k generator updates, R1 on real digits, the hinge loss.
 
     .venv/bin/python benchmarks/dcgan_regularizers.py base SEED
     .venv/bin/python benchmarks/dcgan_regularizers.py topk SEED          # k falls from the batch towards half of it
     .venv/bin/python benchmarks/dcgan_regularizers.py r1 SEED GAMMA      # e.g. 0.1 or 1.0
+    .venv/bin/python benchmarks/dcgan_regularizers.py hinge SEED
 
-Both change the DCGAN recipe's objective, so they live here as subclasses of ``training.GAN`` rather
-than as options of the course's package (neither was kept: benchmarks/README.md, "The DCGAN's plateau").
+Each changes the DCGAN recipe's objective, so they live here as subclasses of ``training.GAN`` rather
+than as options of the course's package (none was kept: benchmarks/README.md, "The DCGAN's plateau").
 
 - **Top-k** (Sinha et al., 2020, "Top-k Training of GANs"): the generator's loss counts only the k
   generated images the discriminator scores highest, k falling from the whole batch towards half of
@@ -13,6 +14,9 @@ than as options of the course's package (neither was kept: benchmarks/README.md,
   floored at one half, and 34 of 64 at step 4,000).
 - **R1** (Mescheder et al., 2018): the discriminator's loss gains gamma / 2 times the mean squared
   norm of its gradient at real digits, on every step.
+- **Hinge** (Lim and Ye, 2017; SNGAN, BigGAN): D's loss is mean(relu(1 - D(x))) + mean(relu(1 + D(G(z)))),
+  so it stops pushing a score once it is past the margin; G's is -mean(D(G(z))). The recipe's networks,
+  optimizer and rate are kept.
 
 Trains ``recipes.build("dcgan", seed)`` for 4,000 steps and judges the weight-averaged generator on
 2,000 samples after every 1,000 (as ``quality_at_steps.py``; ``base`` is the recipe itself, to check
@@ -31,7 +35,7 @@ import time
 
 from time_to_quality import RESULTS, commit, machine_tag, training_digits_and_reference
 
-VARIANTS = ("base", "topk", "r1")
+VARIANTS = ("base", "topk", "r1", "hinge")
 
 
 def main():
@@ -80,9 +84,20 @@ def main():
             self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights))
             return {"d_loss": d_loss, **self.game.report(real_scores, fake_scores)}
 
+    class Hinge(training.GAN):
+        """The recipe's GAN scored with the hinge loss (the step itself is the recipe's)."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.game = dataclasses.replace(
+                self.game,
+                discriminator=lambda real, fake, smoothing: (ops.mean(ops.relu(1.0 - real))
+                                                             + ops.mean(ops.relu(1.0 + fake))),
+                generator=lambda fake: -ops.mean(fake))
+
     # recipes.build constructs training.GAN; for the screen it constructs the subclass instead.
     recipe_class = training.GAN
-    training.GAN = {"base": recipe_class, "topk": TopK, "r1": R1}[variant]
+    training.GAN = {"base": recipe_class, "topk": TopK, "r1": R1, "hinge": Hinge}[variant]
     try:
         gan = recipes.build("dcgan", seed=seed)
     finally:

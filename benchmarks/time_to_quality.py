@@ -150,7 +150,7 @@ def parse_overrides(pairs: list[str]) -> dict:
         try:
             overrides[key] = ast.literal_eval(text)
         except (ValueError, SyntaxError):
-            raise ValueError(f"--set {pair!r}: {text!r} is not a Python number, True/False or None") from None
+            raise ValueError(f"--set {pair!r}: {text!r} is not a Python literal (a number, a tuple of numbers, True/False or None)") from None
     return overrides
 
 

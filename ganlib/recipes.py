@@ -47,7 +47,7 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
           discriminator_hidden_units: int | None = None, discriminator_dropout: float = 0.0,
           discriminator_learning_rate: float | None = None,
           penalty_every: int | None = None, discriminator_spectral_norm: bool = False,
-          generator_width: int | None = None) -> training.GAN:
+          generator_width: int | None = None, adam_betas: tuple[float, float] | None = None) -> training.GAN:
     """A compiled ``training.GAN`` for ``recipe``; ``learning_rate``, ``jit_compile``,
     ``steps_per_execution``, ``hidden_units`` and ``n_critic`` None keep the recipe's own.
     ``augment`` and ``label_smoothing`` go to ``training.GAN`` (off in every recipe; benchmarks screen them).
@@ -60,7 +60,8 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     on one critic step in k, weighted k times (``training.GAN``; None: the recipe's own).
     ``discriminator_spectral_norm`` gives the DCGAN SNGAN's discriminator (spectral norm, no batch norm;
     off in the recipe, screened by the benchmarks). ``generator_width`` gives the DCGAN's generator
-    convolutions of another width than its discriminator's (None: ``width`` for both, as in the recipe)."""
+    convolutions of another width than its discriminator's (None: ``width`` for both, as in the recipe).
+    ``adam_betas`` sets Adam's (beta_1, beta_2) for both networks (None: the recipe's own, below)."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe is {recipe!r}; allowed: " + ", ".join(repr(r) for r in RECIPES))
     if jit_compile is None:
@@ -129,6 +130,12 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
                          "or None (the generator's rate)")
     d_rate = discriminator_learning_rate or rate
     betas = (0.0, 0.9) if recipe == "wgan-gp" else (0.5, 0.999)   # WGAN-GP: the paper's Algorithm 1
+    if adam_betas is not None:
+        if not (isinstance(adam_betas, (tuple, list)) and len(adam_betas) == 2
+                and all(isinstance(b, (int, float)) and 0.0 <= b < 1.0 for b in adam_betas)):
+            raise ValueError(f"adam_betas is {adam_betas!r}; allowed: two numbers from 0 up to (not including) 1, "
+                             "or None (the recipe's own)")
+        betas = tuple(float(b) for b in adam_betas)
     gan.compile(g_optimizer=keras.optimizers.Adam(rate, beta_1=betas[0], beta_2=betas[1]),
                 d_optimizer=keras.optimizers.Adam(d_rate, beta_1=betas[0], beta_2=betas[1]),
                 jit_compile=jit_compile, steps_per_execution=int(steps_per_execution))

@@ -162,3 +162,14 @@ def test_the_discriminator_can_get_its_own_learning_rate_for_screens():
     assert float(faster.g_optimizer.learning_rate.numpy()) == pytest.approx(rate)
     with pytest.raises(ValueError, match="discriminator_learning_rate is -1"):
         recipes.build("dcgan", width=4, jit_compile=False, discriminator_learning_rate=-1)
+
+
+def test_adams_betas_can_be_changed_for_screens_and_a_bad_pair_is_refused():
+    own = recipes.build("dcgan", width=4, jit_compile=False)
+    changed = recipes.build("dcgan", width=4, jit_compile=False, adam_betas=(0.0, 0.99))
+    assert (float(own.g_optimizer.beta_1), float(own.g_optimizer.beta_2)) == (0.5, 0.999)
+    for optimizer in (changed.g_optimizer, changed.d_optimizer):
+        assert (float(optimizer.beta_1), float(optimizer.beta_2)) == (0.0, 0.99)
+    for bad in ((0.5,), (0.5, 1.0), "0.5, 0.9"):
+        with pytest.raises(ValueError, match="adam_betas is .*two numbers from 0 up to"):
+            recipes.build("dcgan", width=4, jit_compile=False, adam_betas=bad)

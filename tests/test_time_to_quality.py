@@ -76,8 +76,9 @@ def test_a_setting_is_changed_by_name_and_a_bad_one_is_refused_with_what_is_allo
     for own_argument in ("recipe", "seed", "augment", "label_smoothing"):
         with pytest.raises(ValueError, match="KEY one of"):
             ttq.parse_overrides([f"{own_argument}=1"])
-    with pytest.raises(ValueError, match="'fast' is not a Python number"):
+    with pytest.raises(ValueError, match="'fast' is not a Python literal"):
         ttq.parse_overrides(["learning_rate=fast"])
+    assert ttq.parse_overrides(["adam_betas=(0.0, 0.99)"]) == {"adam_betas": (0.0, 0.99)}   # a tuple of numbers
 
 
 def test_a_screen_run_is_appended_to_its_machines_results_file(ttq, tmp_path, monkeypatch):
