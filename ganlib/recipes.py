@@ -104,6 +104,10 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
         penalty_every = WGAN_PENALTY_EVERY
     elif recipe != "wgan-gp":
         raise ValueError(f"penalty_every is for the 'wgan-gp' recipe, not {recipe!r}")
+    if adam_betas is not None and not (isinstance(adam_betas, (tuple, list)) and len(adam_betas) == 2
+                                       and all(isinstance(b, (int, float)) and 0.0 <= b < 1.0 for b in adam_betas)):
+        raise ValueError(f"adam_betas is {adam_betas!r}; allowed: two numbers from 0 up to (not including) 1, "
+                         "or None (the recipe's own)")
     keras.utils.set_random_seed(seed)
     common = dict(latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed, augment=augment,
                   label_smoothing=label_smoothing)
@@ -131,10 +135,6 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     d_rate = discriminator_learning_rate or rate
     betas = (0.0, 0.9) if recipe == "wgan-gp" else (0.5, 0.999)   # WGAN-GP: the paper's Algorithm 1
     if adam_betas is not None:
-        if not (isinstance(adam_betas, (tuple, list)) and len(adam_betas) == 2
-                and all(isinstance(b, (int, float)) and 0.0 <= b < 1.0 for b in adam_betas)):
-            raise ValueError(f"adam_betas is {adam_betas!r}; allowed: two numbers from 0 up to (not including) 1, "
-                             "or None (the recipe's own)")
         betas = tuple(float(b) for b in adam_betas)
     gan.compile(g_optimizer=keras.optimizers.Adam(rate, beta_1=betas[0], beta_2=betas[1]),
                 d_optimizer=keras.optimizers.Adam(d_rate, beta_1=betas[0], beta_2=betas[1]),
