@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ganlib import course, records
+from ganlib import course, records, stored_images
 
 
 @dataclass
@@ -92,6 +92,7 @@ def run_course(notebooks_dir, out_dir=None, profile: str = "default", in_place: 
         result = run_notebook(path, output, {} if profile == "default" else {"profile": profile})
         if in_place:
             strip_run_metadata(path)
+            stored_images.compact_notebook_images(path)   # the same pixels, stored in fewer bytes
         results.append(result)
         print(f"  {result.status} in {result.wall_seconds:.1f} s", flush=True)
         if result.status != "ok":
