@@ -23,7 +23,7 @@ endif
 # The notebooks' kernel is the venv's python: put it first on PATH for every recipe.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help course test unit check zh lab render site site-check clean clean-venv
+.PHONY: help course test test-zh unit check zh lab render site site-check clean clean-venv
 .DEFAULT_GOAL := help
 
 ## help: list the targets
@@ -58,9 +58,13 @@ course: $(STAMP)
 # `make test` after `make course` leaves the trained generators there (08 and `generate` use them).
 TEST_ENV = GANLIB_PROFILE=smoke GANLIB_ARTIFACTS=$(CURDIR)/build/test-artifacts
 
-## test: unit tests, then every notebook at the smoke profile (nbval, lax) and papermill runs
+## test: unit tests, then every English notebook and two Chinese ones at the smoke profile (nbval, lax) and papermill runs
 test: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider --durations=25
+
+## test-zh: every Chinese notebook at the smoke profile (make test runs two of them: conftest.py says why)
+test-zh: $(STAMP)
+	$(TEST_ENV) GANLIB_TEST_ZH=all $(BIN)/python -m pytest notebooks/zh --nbval-lax --nbval-current-env -p no:cacheprovider
 
 ## unit: the tests in tests/ only (no notebook executed by nbval)
 unit: $(STAMP)
