@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ganlib import records
+
 PNG_TYPE = "image/png"
 
 
@@ -80,5 +82,6 @@ def compact_notebook_images(path) -> tuple[int, int]:
                 output["data"][PNG_TYPE] = base64.b64encode(smaller).decode("ascii")
                 changed = True
     if changed:
-        nbformat.write(notebook, path)
+        with records.atomic_path(path) as partial:   # an interrupted write leaves the notebook as it was
+            nbformat.write(notebook, partial)
     return before, path.stat().st_size
