@@ -58,7 +58,7 @@ course: $(STAMP)
 # `make test` after `make course` leaves the trained generators there (08 and `generate` use them).
 TEST_ENV = GANLIB_PROFILE=smoke GANLIB_ARTIFACTS=$(CURDIR)/build/test-artifacts
 
-## test: unit tests, then every English notebook and two Chinese ones at the smoke profile (nbval, lax) and papermill runs
+## test: unit tests and papermill runs, then every English notebook and two Chinese ones at the smoke profile (nbval, lax)
 test: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider --durations=25
 
