@@ -91,8 +91,7 @@ def run_course(notebooks_dir, out_dir=None, profile: str = "default", in_place: 
         # leaves the committed notebook's cells exactly as they were.
         result = run_notebook(path, output, {} if profile == "default" else {"profile": profile})
         if in_place:
-            strip_run_metadata(path)
-            stored_images.compact_notebook_images(path)   # the same pixels, stored in fewer bytes
+            store_render(path)
         results.append(result)
         print(f"  {result.status} in {result.wall_seconds:.1f} s", flush=True)
         if result.status != "ok":
@@ -130,8 +129,10 @@ def sweep(notebook_path, out_dir, fixed: dict | None = None, vary: dict[str, lis
     return rows
 
 
-def strip_run_metadata(path) -> None:
-    """Drop papermill's per-cell timings and run record, which would churn every committed diff."""
+def store_render(path) -> None:
+    """Make an in-place render fit to commit: drop papermill's per-cell timings and run record, which
+    would churn every committed diff, and store the figures compactly (``stored_images``: the same
+    pixels in fewer bytes). One read, one atomic write."""
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
@@ -139,7 +140,9 @@ def strip_run_metadata(path) -> None:
     for cell in notebook.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
-    nbformat.write(notebook, path)
+    stored_images.compact_images(notebook)
+    with records.atomic_path(path) as partial:
+        nbformat.write(notebook, partial)
 
 
 def format_table(results) -> str:

@@ -4,8 +4,8 @@ Matplotlib saves every figure as an RGBA PNG, although the course's figures are 
 pure greyscale (sample grids). Stored as greyscale, as a palette of their few colours, or as RGB
 without the alpha channel, the same pixels take far less room: notebook 05's sample grids shrink to
 less than half. ``smallest_png`` tries those encodings and keeps one only if it decodes to exactly
-the original pixels; ``compact_notebook_images`` does so for every PNG output of a notebook file
-(an in-place render calls it, ``ganlib.runs``), so the notebooks stay within their size budget
+the original pixels; ``compact_images`` does so for every PNG output of a notebook (an in-place
+render calls it, ``ganlib.runs``), so the notebooks stay within their size budget
 (design.md: under 1 MB each) with the figures as drawn.
 """
 
@@ -62,14 +62,9 @@ def smallest_png(data: bytes) -> bytes:
     return best
 
 
-def compact_notebook_images(path) -> tuple[int, int]:
-    """Re-encode every stored PNG of the notebook at ``path`` by ``smallest_png``; returns the file's
-    size in bytes before and after."""
-    import nbformat
-
-    path = Path(path)
-    before = path.stat().st_size
-    notebook = nbformat.read(path, as_version=4)
+def compact_images(notebook) -> bool:
+    """Re-encode every stored PNG of an nbformat notebook, in place, by ``smallest_png``; True if any
+    changed."""
     changed = False
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
@@ -81,7 +76,17 @@ def compact_notebook_images(path) -> tuple[int, int]:
             if smaller is not data:
                 output["data"][PNG_TYPE] = base64.b64encode(smaller).decode("ascii")
                 changed = True
-    if changed:
+    return changed
+
+
+def compact_notebook_images(path) -> tuple[int, int]:
+    """``compact_images`` for the notebook file at ``path``; returns its size in bytes before and after."""
+    import nbformat
+
+    path = Path(path)
+    before = path.stat().st_size
+    notebook = nbformat.read(path, as_version=4)
+    if compact_images(notebook):
         with records.atomic_path(path) as partial:   # an interrupted write leaves the notebook as it was
             nbformat.write(notebook, partial)
     return before, path.stat().st_size
