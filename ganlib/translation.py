@@ -237,14 +237,14 @@ def glossary(path: Path = GLOSSARY) -> list[Term]:
     return terms
 
 
-def glossary_problems(english_texts: list[str], translated_texts: list[str], terms: list[Term]) -> list[str]:
-    """A notebook's translation must use the glossary's term for every idea its English names, and
-    none of the variants the glossary rules out."""
-    english, translated = "\n".join(english_texts), "\n".join(translated_texts)
+def glossary_problems(english: str, translated: str, terms: list[Term]) -> list[str]:
+    """A cell's translation must use the glossary's term for every idea the cell's English names, and
+    none of the variants the glossary rules out. Checked cell by cell: a term used elsewhere in the
+    notebook does not excuse a cell that says the idea another way."""
     found = []
     for term in terms:
         if term.used_in(english) and term.chinese not in translated:
-            found.append(f"the English says {term.english!r}; the translation never says {term.chinese!r}")
+            found.append(f"the English says {term.english!r}; the translation does not say {term.chinese!r}")
         # A variant inside the right term (值函数 in 价值函数) is not a use of the variant.
         without_term = translated.replace(term.chinese, "\0")
         for variant in term.avoid:
@@ -254,19 +254,17 @@ def glossary_problems(english_texts: list[str], translated_texts: list[str], ter
 
 
 def review(notebook_path: Path, catalog: polib.POFile, terms: list[Term] | None = None) -> list[str]:
-    """Fidelity problems of every translated cell and the notebook's glossary problems, one line each."""
+    """Fidelity and glossary problems of every translated cell, one line each."""
     notebook = nbformat.read(notebook_path, as_version=4)
     entries = {entry.msgctxt: entry for entry in catalog if not entry.obsolete and entry.msgstr.strip()}
-    found, english_texts, translated_texts = [], [], []
+    terms = glossary() if terms is None else terms
+    found = []
     for cell_id, english in markdown_cells(notebook):
         entry = entries.get(cell_id)
         if entry is None or entry.msgid != english:
             continue
-        english_texts.append(english)
-        translated_texts.append(entry.msgstr)
-        found += [f"{notebook_path.stem}: cell {cell_id}: {p}" for p in fidelity_problems(english, entry.msgstr)]
-    found += [f"{notebook_path.stem}: {p}" for p in
-              glossary_problems(english_texts, translated_texts, glossary() if terms is None else terms)]
+        found += [f"{notebook_path.stem}: cell {cell_id}: {p}"
+                  for p in fidelity_problems(english, entry.msgstr) + glossary_problems(english, entry.msgstr, terms)]
     return found
 
 

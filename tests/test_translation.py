@@ -126,13 +126,26 @@ def test_the_glossary_term_is_required_and_its_variants_refused(tmp_path):
                         "| learning rate | 学习率 | |\n", encoding="utf-8")
     terms = translation.glossary(glossary)
     assert [t.english for t in terms] == ["mode collapse", "learning rate"]
-    english = ["Mode-collapse appears when the learning rates differ; `learning rate` in code does not count."]
-    assert translation.glossary_problems(english, ["学习率不同时会出现模式崩塌。"], terms) == []
-    assert translation.glossary_problems(english, ["学习率不同时会出现模式坍塌。"], terms) == [
-        "the English says 'mode collapse'; the translation never says '模式崩塌'",
+    english = "Mode-collapse appears when the learning rates differ; `learning rate` in code does not count."
+    assert translation.glossary_problems(english, "学习率不同时会出现模式崩塌。", terms) == []
+    assert translation.glossary_problems(english, "学习率不同时会出现模式坍塌。", terms) == [
+        "the English says 'mode collapse'; the translation does not say '模式崩塌'",
         "the translation says '模式坍塌'; the glossary's term is '模式崩塌'"]
-    assert translation.glossary_problems(["The `learning rate` variable."], ["变量。"], terms) == []
+    assert translation.glossary_problems("The `learning rate` variable.", "变量。", terms) == []
     value = translation.Term("value function", "价值函数", ("值函数",))
-    assert translation.glossary_problems(["The value function."], ["价值函数。"], [value]) == []
-    assert translation.glossary_problems(["The value function."], ["价值函数与值函数。"], [value]) == [
+    assert translation.glossary_problems("The value function.", "价值函数。", [value]) == []
+    assert translation.glossary_problems("The value function.", "价值函数与值函数。", [value]) == [
         "the translation says '值函数'; the glossary's term is '价值函数'"]
+
+
+def test_the_glossary_is_checked_cell_by_cell(tmp_path):
+    """A term the notebook uses in one cell does not excuse another cell that says the idea another way."""
+    path = tmp_path / "01_demo.ipynb"
+    notebook = english_notebook(path, prose=("# 01 · Title\n\nThe learning rate is 2e-4.",
+                                             "## A section\n\nA higher learning rate."))
+    terms = [translation.Term("learning rate", "学习率", ())]
+    consistent = translated(path, ["# 01 · 标题\n\n学习率为 2e-4。", "## 一节\n\n更高的学习率。"])
+    assert translation.review(path, consistent, terms) == []
+    one_cell_off = translated(path, ["# 01 · 标题\n\n学习率为 2e-4。", "## 一节\n\n更大的步长。"])
+    assert translation.review(path, one_cell_off, terms) == [
+        f"01_demo: cell {notebook.cells[2].id}: the English says 'learning rate'; the translation does not say '学习率'"]
