@@ -3,8 +3,9 @@
     python -m ganlib sample   --model PATH --n N --out FILE.npy [--digit D] [--seed S]
     python -m ganlib generate --model PATH --n N --out FILE.png [--digit D] [--seed S]
     python -m ganlib train    --recipe dcgan --steps N --artifacts-dir DIR [--batch-size B] [--seed S]
-                              [--learning-rate L] [--snapshots K] [--no-jit-compile]
-    python -m ganlib course   [--profile default] [--lang en] [--out build | --in-place]
+                              [--learning-rate L] [--snapshots K] [--jit-compile | --no-jit-compile]
+    python -m ganlib sweep    NOTEBOOK -p NAME VALUE [VALUE ...] [-p ...] [--out build/sweeps]
+    python -m ganlib course   [--profile default] [--lang en] [--only PREFIX ...] [--out build | --in-place]
     python -m ganlib translate --lang zh [--update | --check]   (generate the Chinese notebooks)
     python -m ganlib check    (is this machine ready for the course? ends with READY or NOT READY)
     python -m ganlib site     [--out build/site]   (the committed notebooks as a static web site)

@@ -6,7 +6,7 @@ without the alpha channel, the same pixels take far less room: notebook 05's sam
 less than half. ``smallest_png`` tries those encodings and keeps one only if it decodes to exactly
 the original pixels; ``compact_images`` does so for every PNG output of a notebook (an in-place
 render calls it, ``ganlib.runs``), so the notebooks stay within their size budget
-(design.md: under 1 MB each) with the figures as drawn.
+(the course keeps each notebook under 1 MB) with the figures as drawn.
 """
 
 from __future__ import annotations
