@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import base64
 import io
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from ganlib import records
 
 PNG_TYPE = "image/png"
 
@@ -77,16 +75,3 @@ def compact_images(notebook) -> bool:
                 output["data"][PNG_TYPE] = base64.b64encode(smaller).decode("ascii")
                 changed = True
     return changed
-
-
-def compact_notebook_images(path) -> tuple[int, int]:
-    """``compact_images`` for the notebook file at ``path``; returns its size in bytes before and after."""
-    import nbformat
-
-    path = Path(path)
-    before = path.stat().st_size
-    notebook = nbformat.read(path, as_version=4)
-    if compact_images(notebook):
-        with records.atomic_path(path) as partial:   # an interrupted write leaves the notebook as it was
-            nbformat.write(notebook, partial)
-    return before, path.stat().st_size
