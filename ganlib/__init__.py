@@ -1,7 +1,7 @@
 """ganlib: the thin shared package behind the GAN course's notebooks.
 
-One module per idea a reader meets in the notebooks: ``data``, ``models``, ``losses``,
-``training``, ``plotting``, ``course``, ``exercises``, ``runs`` and ``cli``.
+One module per idea a reader meets in the notebooks (``data``, ``models``, ``losses``, ``training``,
+``metrics``, ...); the table in docs/ganlib.md lists all of them, and each module's docstring says more.
 """
 
 import contextlib
