@@ -4,10 +4,11 @@ One search does all of it (Yeh et al., 2017; "GAN inversion"): find the generato
 image, passed through what damaged the digit, best matches what is seen. For a digit with part of
 it hidden, the damage is the mask and only the visible pixels count; for a noisy digit, the
 generator's image is compared with the noisy one (noise is what a generator cannot draw); for a
-blurred digit, the generator's image is blurred the same way before the comparison. A small pull of
-the noise towards the typical region of N(0, I) keeps the search where the generator was trained,
-and an optional realism term asks the discriminator whether the image looks like a real digit of
-its label (Yeh et al.'s "perceptual loss"). A conditional generator is searched with every label
+blurred digit, the generator's image is blurred the same way before the comparison. A small penalty
+on the noise's mean square (``prior_weight``) pulls it towards the origin (not towards the shell around
+the origin where N(0, I) puts its noise), which discourages it from growing long, and an optional realism
+term asks the discriminator whether the image looks like a real digit of its label
+(Yeh et al.'s "perceptual loss"). A conditional generator is searched with every label
 unless the labels are given, so a repair also says which digit it thinks it is.
 
 The baselines: the average digit and the nearest training digit for hidden pixels; a median or
