@@ -3,8 +3,8 @@
 Every measure here works from the digit judge (``ganlib.judge``).
 
 Its class probabilities say whether a sample is a recognizable digit (:func:`recognized`: its most
-likely digit has probability >= :data:`CONFIDENT`) and which one. "Not a digit" is an outcome of its
-own: class counts, digits covered, the most common digit and agreement with a requested digit count
+likely digit has probability >= :data:`CONFIDENT`) and which one. "Not recognized" is an outcome of its
+own (the right answer for a non-digit, though a rough digit can land there too): class counts, digits covered, the most common digit and agreement with a requested digit count
 recognized samples only, and :func:`unrecognized_share` is reported beside them. (The judge answers
 "uniform over the ten digits" for a non-digit, so its most likely class there is whichever its bias
 favours: 8 for every one of 1,000 uniform-noise images.)
@@ -63,14 +63,14 @@ def recognized_share(probabilities, threshold: float = CONFIDENT) -> float:
 
 
 def unrecognized_share(probabilities, threshold: float = CONFIDENT) -> float:
-    """The share of samples the judge does not recognize as any digit ("not a digit"): 1 - recognized share."""
+    """The share of samples the judge does not recognize as any digit ("not recognized"): 1 - recognized share."""
     return 1.0 - recognized_share(probabilities, threshold)
 
 
 def class_histogram(probabilities, threshold: float = CONFIDENT) -> np.ndarray:
     """How many *recognized* samples the judge assigns to each digit (10 counts).
 
-    The counts sum to the number of recognized samples; the rest are "not a digit" (see
+    The counts sum to the number of recognized samples; the rest are "not recognized" (see
     :func:`unrecognized_share`). ``threshold=0`` counts every sample by its most likely class.
     """
     probabilities = np.asarray(probabilities)
