@@ -3,9 +3,10 @@
 Every measure here works from the digit judge (``ganlib.judge``).
 
 Its class probabilities say whether a sample is a recognizable digit (:func:`recognized`: its most
-likely digit has probability >= :data:`CONFIDENT`) and which one. "Not recognized" is an outcome of its
-own (the right answer for a non-digit, though a rough digit can land there too): class counts, digits covered, the most common digit and agreement with a requested digit count
-recognized samples only, and :func:`unrecognized_share` is reported beside them. (The judge answers
+likely digit has probability >= :data:`CONFIDENT`) and which one. "Not recognized" is an outcome of
+its own (the right answer for a non-digit, though a rough digit can land there too): class counts,
+digits covered, the most common digit and agreement with a requested digit count recognized samples
+only, and :func:`unrecognized_share` is reported beside them. (The judge answers
 "uniform over the ten digits" for a non-digit, so its most likely class there is whichever its bias
 favours: 8 for every one of 1,000 uniform-noise images.)
 
@@ -63,7 +64,8 @@ def recognized_share(probabilities, threshold: float = CONFIDENT) -> float:
 
 
 def unrecognized_share(probabilities, threshold: float = CONFIDENT) -> float:
-    """The share of samples the judge does not recognize as any digit ("not recognized"): 1 - recognized share."""
+    """The share of samples the judge does not recognize as any digit ("not recognized"): 1 - recognized
+    share."""
     return 1.0 - recognized_share(probabilities, threshold)
 
 

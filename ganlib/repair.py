@@ -5,11 +5,11 @@ image, passed through what damaged the digit, best matches what is seen. For a d
 it hidden, the damage is the mask and only the visible pixels count; for a noisy digit, the
 generator's image is compared with the noisy one (noise is what a generator cannot draw); for a
 blurred digit, the generator's image is blurred the same way before the comparison. A small penalty
-on the noise's mean square (``prior_weight``) pulls it towards the origin (not towards the shell around
-the origin where N(0, I) puts its noise), which discourages it from growing long, and an optional realism
-term asks the discriminator whether the image looks like a real digit of its label
-(Yeh et al.'s "perceptual loss"). A conditional generator is searched with every label
-unless the labels are given, so a repair also says which digit it thinks it is.
+on the noise's mean square (``prior_weight``) pulls it towards the origin (not towards the shell
+around the origin where N(0, I) puts its noise), which discourages it from growing long, and an
+optional realism term asks the discriminator whether the image looks like a real digit of its label
+(Yeh et al.'s "perceptual loss"). A conditional generator is searched with every label unless the
+labels are given, so a repair also says which digit it thinks it is.
 
 The baselines: the average digit and the nearest training digit for hidden pixels; a median or
 Gaussian filter for noise; Wiener and Richardson-Lucy deconvolution (scikit-image) for blur.
