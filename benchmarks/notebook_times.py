@@ -36,8 +36,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 EXECUTED = ROOT / "build" / "notebook-times"   # the executed copies a run leaves, per variant
@@ -88,23 +86,6 @@ def machine() -> dict:
             pass
     return {"cpu": cpu, "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
             "python": platform.python_version(), "packages": versions}
-
-
-def speed_probe(seconds: float = 2.0, size: int = 2048) -> float:
-    """This machine's float32 matrix-multiply speed now, in GFLOP/s (NumPy, all cores).
-
-    The same machine kind has run about twice as fast in one session as in another (benchmarks/
-    README.md), so each timing carries the speed measured just before it: times from sessions whose
-    probes differ are not comparable.
-    """
-    rng = np.random.default_rng(0)
-    a, b = rng.standard_normal((size, size), dtype=np.float32), rng.standard_normal((size, size), dtype=np.float32)
-    a @ b   # warm-up: thread pool and caches
-    repeats, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        a @ b
-        repeats += 1
-    return round(2 * size**3 * repeats / (time.perf_counter() - start) / 1e9, 1)
 
 
 def notebook_hash(path: Path) -> str:
@@ -171,6 +152,8 @@ def run(variant: str, only: tuple[str, ...], results_dir: Path, executed_dir: Pa
     artifacts = executed_dir / variant / "artifacts"
     shutil.rmtree(artifacts, ignore_errors=True)
     artifacts.mkdir(parents=True)
+    from ganlib.preflight import speed_probe   # the probe `make check` prints too (imports TensorFlow: here only)
+
     for path in paths:
         parameters = parameters_for(variant, path)
         print(f"{path.stem} at {variant} {parameters or ''} ...", flush=True)

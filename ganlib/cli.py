@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a parameter and one or more values (repeat for several): -p learning_rate 1e-4 2e-4")
     sweep.add_argument("--out", type=Path, default=Path("build/sweeps"), help="where each run's artifacts go")
     commands.add_parser("check", help="a preflight for a workshop machine: versions, checksums, a few "
-                                      "training steps, GPU or not; ends with READY or NOT READY")
+                                      "training steps, a speed probe, GPU or not; ends with READY or NOT READY")
     site = commands.add_parser("site", help="render the committed notebooks as a static web site (no kernel)")
     site.add_argument("--out", type=Path, default=Path("build/site"), help="the site's folder (replaced)")
     site.add_argument("--notebooks", type=Path, default=None, help="default: the course's notebooks/")

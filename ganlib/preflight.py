@@ -2,8 +2,8 @@
 
 ``check_environment()`` is what every notebook's setup cell prints: versions and devices.
 ``run_checks()`` is the workshop preflight (``make check``, ``python -m ganlib check``): versions,
-the bundled digits' and the judge's checksums, a few real training steps, and whether TensorFlow
-sees a GPU, each on one line, then one READY or NOT READY line. It takes well under a minute.
+the bundled digits', the judge's and the shipped models' checksums, a few real training steps, a
+speed probe to set beside the time table's machine, and whether TensorFlow sees a GPU, each on one line, then one READY or NOT READY line. It takes well under a minute.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Callable
 SUPPORTED_PYTHONS = ((3, 10), (3, 11), (3, 12), (3, 13))
 # What the course is tested on: version prefixes.
 REQUIRED_VERSIONS = {"tensorflow": "2.21", "keras": "3."}
+# The NumPy matmul probe on the machine that measured the time table (README.md), before each notebook.
+REFERENCE_GFLOPS = "222-258"
 
 
 def python_supported(version_info=None) -> bool:
@@ -106,6 +108,45 @@ def _judge() -> Check:
     return Check("digit judge", True, f"{judge.JUDGE_PATH.name}, sha256 checked")
 
 
+def _shipped_models() -> Check:
+    from ganlib import pretrained
+
+    # The shipped generators stand in for training (pretrained = True) and notebook 08 uses them: a
+    # damaged file should show up now, not on the day.
+    paths = [pretrained.generator_path(name) for name in pretrained.SHIPPED]
+    paths += [pretrained.discriminator_path(name) for name in pretrained.DISCRIMINATORS]
+    for path in paths:
+        pretrained.verify(path)   # raises, saying which file and how to restore it
+    return Check("shipped models", True, f"{len(paths)} files, sha256 checked")
+
+
+def speed_probe(seconds: float = 2.0, size: int = 2048) -> float:
+    """This machine's float32 matrix-multiply speed now, in GFLOP/s (NumPy, all cores).
+
+    The time table's runs (benchmarks/notebook_times.py) record it before each notebook, because the
+    same machine kind has run about twice as fast in one session as in another; ``make check`` prints
+    it beside the time table's, as a rough guide to how long the notebooks will take here.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((size, size), dtype=np.float32), rng.standard_normal((size, size), dtype=np.float32)
+    a @ b   # warm-up: thread pool and caches
+    repeats, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        a @ b
+        repeats += 1
+    return round(2 * size**3 * repeats / (time.perf_counter() - start) / 1e9, 1)
+
+
+def _speed() -> Check:
+    # A rough guide only: TensorFlow's speed need not scale with NumPy's (on a CPU without AVX-512 it
+    # lost more than this probe did: benchmarks/results/other-cpu-05_failure_modes.json).
+    return Check("speed", True, f"NumPy float32 matmul {speed_probe():.0f} GFLOP/s on {os.cpu_count()} core(s), "
+                                f"against {REFERENCE_GFLOPS} on the time table's machine (a rough guide to the "
+                                "notebooks' times here; other work running now lowers it)")
+
+
 def _training_steps(steps: int = 20) -> Check:
     import numpy as np
 
@@ -129,8 +170,8 @@ def _device() -> Check:
     return Check("GPU", True, ", ".join(gpus) if gpus else "none: the CPU runs every notebook at the default profile")
 
 
-CHECKS: tuple[Callable[[], Check], ...] = (_versions, _notebook_tools, _bundled_digits, _judge, _training_steps,
-                                           _device)
+CHECKS: tuple[Callable[[], Check], ...] = (_versions, _notebook_tools, _bundled_digits, _judge, _shipped_models,
+                                           _training_steps, _speed, _device)
 
 
 def run_checks(checks=CHECKS, echo=print) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,15 @@ def _kernel_manager_class():
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self.transport = "ipc"
+            # The sockets' files go in a folder of their own, not the notebook's folder (jupyter_client's
+            # default, "kernel-ipc-<port>" in the working directory), where a killed run would leave them.
+            self._socket_dir = tempfile.mkdtemp(prefix="ganlib-kernel-")
+            self.ip = os.path.join(self._socket_dir, "kernel-ipc")
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart:   # a restarted kernel binds its sockets in the same folder again
+                shutil.rmtree(self._socket_dir, ignore_errors=True)
 
     return LocalSocketKernelManager
 

@@ -178,9 +178,6 @@ def test_the_machine_line_gives_the_speed_measured_before_each_notebook(tmp_path
     assert "NumPy float32 matmul probe 250-480.5 GFLOP/s before each notebook" in line
 
 
-def test_the_speed_probe_measures_something():
-    assert times.speed_probe(seconds=0.2, size=256) > 0
-
 
 def test_the_time_table_shows_each_measured_profile_and_nothing_guessed(tmp_path):
     results(tmp_path, "default", {"00_start": 42.0, "01_next": 312.0})

@@ -17,6 +17,25 @@ def test_a_ready_machine_says_ready_once_at_the_end(capsys):
     assert lines[-1].startswith("READY")
     assert [line.split()[0] for line in lines[:-1]] == ["ok"] * len(preflight.CHECKS)
     assert any("steps of the MLP GAN" in line for line in lines)
+    assert any(line.split()[1] == "speed" and "GFLOP/s" in line for line in lines)
+
+
+def test_the_speed_probe_measures_something():
+    assert preflight.speed_probe(seconds=0.2, size=256) > 0
+
+
+def test_a_damaged_shipped_generator_makes_the_machine_not_ready(tmp_path, monkeypatch):
+    from ganlib import pretrained
+
+    sums = tmp_path / "SHA256SUMS"
+    sums.write_text(pretrained.CHECKSUM_PATH.read_text().replace(
+        pretrained.sha256_of(pretrained.generator_path("dcgan")), "0" * 64))
+    monkeypatch.setattr(pretrained, "CHECKSUM_PATH", sums)
+    lines = []
+    ready = preflight.run_checks(checks=(preflight._shipped_models,), echo=lines.append)
+    assert ready is False
+    assert lines[0].startswith("FAIL") and "dcgan.generator.npz fails its checksum" in lines[0], lines
+    assert lines[-1].startswith("NOT READY: 1 check(s) failed (shipped models)")
 
 
 def test_a_damaged_judge_makes_the_machine_not_ready(tmp_path, monkeypatch):
