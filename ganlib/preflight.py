@@ -140,8 +140,9 @@ def speed_probe(seconds: float = 2.0, size: int = 2048) -> float:
 
 
 def _speed() -> Check:
-    # A rough guide only: TensorFlow's speed need not scale with NumPy's (on a CPU without AVX-512 it
-    # lost more than this probe did: benchmarks/results/other-cpu-05_failure_modes.json).
+    # A rough guide only: TensorFlow's speed need not scale with NumPy's (on a CPU without AVX-512 the
+    # probe read 0.57 of the time table's, and notebook 05 took about three times as long, with other
+    # work beside it: benchmarks/results/other-cpu-05_failure_modes.json).
     return Check("speed", True, f"NumPy float32 matmul {speed_probe():.0f} GFLOP/s on {os.cpu_count()} core(s), "
                                 f"against {REFERENCE_GFLOPS} on the time table's machine (a rough guide to the "
                                 "notebooks' times here; other work running now lowers it)")
