@@ -47,7 +47,8 @@ def _parameter(name: str, parse=int):
 
 
 # The two values the command line takes that no notebook parameter names.
-_COUNT = _checked("count", course.integer_rule(1))
+# At most 100,000 digits (314 MB as float32): a typo's extra zeros should not fill the memory.
+_COUNT = _checked("count", course.integer_rule(1, 100_000))
 _DIGIT = _checked("digit", course.integer_rule(0, 9))
 
 
@@ -115,9 +116,14 @@ def load_generator(path: Path):
     import keras
 
     try:
-        return keras.models.load_model(path, compile=False, safe_mode=True)
+        generator = keras.models.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises several types for a damaged or foreign file
         raise CommandError(f"could not load {path} as a Keras model: {error}") from error
+    try:
+        sampling.check_generator(generator, path)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    return generator
 
 
 def generate_images(generator, n: int, seed: int, digit: int | None = None) -> np.ndarray:
@@ -153,7 +159,8 @@ def main(argv=None) -> int:
         if args.command == "sweep":
             return _sweep(args)
         if args.out.suffix != args.suffix:
-            raise CommandError(f"--out {args.out} should end in {args.suffix} for '{args.command}'")
+            raise CommandError(f"--out {args.out} should be a file name ending in {args.suffix} for "
+                               f"'{args.command}' (e.g. digits{args.suffix})")
         images = generate_images(load_generator(args.model), args.n, args.seed, args.digit)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         if args.command == "sample":
@@ -163,9 +170,12 @@ def main(argv=None) -> int:
 
             from ganlib.plotting import image_grid
             iio.imwrite(args.out, image_grid(images))
-        print(f"wrote {len(images)} digits to {args.out}")
+        print(f"wrote {len(images)} digit{'' if len(images) == 1 else 's'} to {args.out}")
         return 0
-    except CommandError as error:
+    except (CommandError, ValueError, OSError, RuntimeError) as error:
+        # ganlib's own errors (ParameterError, DataError, PretrainedError, TranslationError, a batch larger
+        # than the data, ...) say what was wrong and what is allowed; a file-system error names its path.
+        # One line and status 2, as for a bad flag, rather than a traceback.
         print(f"error: {error}", file=sys.stderr)
         return 2
 
@@ -206,9 +216,11 @@ def _train(args) -> int:
         raise CommandError(str(error)) from None
     reference = metrics.Reference(train_digits.images, held_out.images)
     quality = metrics.evaluate_generator(gan.sampler, reference, n=1000, seed=args.seed)
+    # The values in force, not the flags as given (None would not say which rate or compile setting trained).
     config = {"notebook": None, "profile": None, "recipe": args.recipe, "steps": args.steps,
-              "batch_size": args.batch_size, "seed": args.seed, "learning_rate": args.learning_rate,
-              "data_source": args.data_source, "jit_compile": args.jit_compile}
+              "batch_size": args.batch_size, "seed": args.seed, "snapshots": args.snapshots,
+              "learning_rate": recipes.LEARNING_RATE[args.recipe] if args.learning_rate is None else args.learning_rate,
+              "data_source": args.data_source, "jit_compile": bool(gan.jit_compile)}
     records.save_run(args.artifacts_dir, gan.sampler, config, run, metrics=quality,
                       headline=("recognized share", round(quality["recognized_share"], 3)))
     print(f"{run.steps:,} steps ({run.wall_seconds:.0f} s of training); recognized share "
@@ -236,6 +248,8 @@ def _sweep(args) -> int:
     for name, *values in args.parameter:
         if not values:
             raise CommandError(f"-p {name} needs at least one value")
+        if name in fixed or name in vary:
+            raise CommandError(f"-p {name} is given twice; allowed: each parameter once, with all its values")
         parsed = [_parse_value(v) for v in values]
         if len(parsed) == 1:
             fixed[name] = parsed[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,9 +58,11 @@ def _number(low_exclusive: float, high: float) -> Rule:
 
 
 def _optional_seconds() -> Rule:
-    return Rule("a number of seconds greater than 0, or None for no limit",
+    # None: no limit for a main run (02, 03, 04, 07); in 06, whose profiles set a budget, the profile's.
+    return Rule("a finite number of seconds greater than 0, or None (02, 03, 04, 07: no limit; 06: its "
+                "profile's budget)",
                 lambda value: value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
-                                                and value > 0))
+                                                and 0 < value < math.inf))
 
 
 def _number_list(low_exclusive: float, high: float) -> Rule:
@@ -294,9 +297,12 @@ def default_artifacts_dir(notebook: str) -> Path:
     """``artifacts/<notebook>`` in the course's top folder, relative to the working directory
     (so that stored notebook outputs show no machine's absolute paths). The environment variable
     ``GANLIB_ARTIFACTS`` names another folder instead (benchmarks/notebook_times.py times a course
-    from an empty one, as a fresh clone runs it, without touching the reader's artifacts/)."""
+    from an empty one, as a fresh clone runs it, without touching the reader's artifacts/); a relative
+    one is taken from the course's top folder, so that the course command (run there) and its notebooks'
+    kernels (run in notebooks/) mean the same folder."""
     root = os.environ.get(ARTIFACTS_ENV)
-    return Path(os.path.relpath(Path(root) if root else project_root() / "artifacts", Path.cwd())) / notebook
+    folder = project_root() / root if root else project_root() / "artifacts"   # an absolute root stays as it is
+    return Path(os.path.relpath(folder, Path.cwd())) / notebook
 
 
 def check_parameter(name: str, value: Any) -> None:

@@ -72,6 +72,11 @@ def load_digits(source: str = "bundled", verbose: bool = True) -> Digits:
     return digits
 
 
+# What keras.datasets.mnist.load_data downloads, and the sha256 it checks the file against.
+MNIST_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+
+
 def mnist_cache_path() -> Path:
     """Where Keras keeps (or would keep) the full MNIST file."""
     keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
@@ -101,12 +106,18 @@ def _load_mnist(timeout: float | None = None) -> Digits:
     path = mnist_cache_path()
     previous_timeout = socket.getdefaulttimeout()
     socket.setdefaulttimeout(timeout)
+    was_cached = path.exists()   # before get_file, which deletes a damaged file when its new download fails
     try:
-        # Keras checks the file's sha256 and downloads it again when it does not match.
-        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data(path=str(path))
+        # The file keras.datasets.mnist.load_data fetches, fetched here into the cache folder named above:
+        # load_data no longer takes a path with a folder in it (Keras 3.15 refuses one), and its own folder
+        # is fixed when Keras is imported. get_file checks the sha256 and downloads again on a mismatch.
+        fetched = keras.utils.get_file(path.name, origin=MNIST_ORIGIN, file_hash=MNIST_SHA256,
+                                       cache_dir=str(path.parent.parent), cache_subdir=path.parent.name)
+        with np.load(fetched, allow_pickle=False) as stored:
+            x_train, y_train, x_test, y_test = (stored[key] for key in ("x_train", "y_train", "x_test", "y_test"))
     except Exception as error:
         where = (f"the file in Keras' cache ({path}) is damaged (its checksum does not match)"
-                 if path.exists() else f"the full MNIST set is not in Keras' cache ({path})")
+                 if was_cached else f"the full MNIST set is not in Keras' cache ({path})")
         raise DataError(
             f"{where} and could not be downloaded: {error}. Offline, use load_digits('bundled') "
             "(5,000 real MNIST digits that ship with the course), or copy a good mnist.npz "

@@ -420,7 +420,16 @@ def _load_keras(path: Path, recipe: str):
 
     from ganlib import sampling
 
-    generator = keras.models.load_model(path, compile=False, safe_mode=True)
+    try:
+        generator = keras.models.load_model(path, compile=False, safe_mode=True)
+    except Exception as error:  # Keras raises several types (and misleading advice) for a damaged or foreign file
+        raise PretrainedError(f"could not load {path} as a Keras generator ({type(error).__name__}: "
+                              f"{str(error).splitlines()[0]}): pass a generator.keras a notebook saved, or None "
+                              "for the shipped generator") from error
+    try:
+        sampling.check_generator(generator, path)
+    except ValueError as error:
+        raise PretrainedError(f"{error}: pass a generator's file, or None for the shipped generator") from None
     wanted = recipe == "conditional"
     if sampling.is_conditional(generator) != wanted:
         kind = ("a conditional generator (inputs: noise, digit)" if wanted

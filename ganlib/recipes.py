@@ -6,6 +6,8 @@ benchmarks build them from here, with the same settings.
 
 from __future__ import annotations
 
+import numbers
+
 import keras
 
 from ganlib import models, training
@@ -128,11 +130,14 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
                            models.build_wgan_critic(width, hidden_units=WGAN_CRITIC_HIDDEN_UNITS),
                            loss="wasserstein", n_critic=int(n_critic), gp_weight=10.0,
                            penalty_every=penalty_every, **common)
-    rate = learning_rate or LEARNING_RATE[recipe]
-    if discriminator_learning_rate is not None and not discriminator_learning_rate > 0:
-        raise ValueError(f"discriminator_learning_rate is {discriminator_learning_rate!r}; allowed: a number > 0, "
-                         "or None (the generator's rate)")
-    d_rate = discriminator_learning_rate or rate
+    # None means the recipe's own rate; any other value is used as given, so it must be a usable rate
+    # (0 or NaN would train nothing, a negative rate would climb the loss).
+    for name, value in (("learning_rate", learning_rate), ("discriminator_learning_rate", discriminator_learning_rate)):
+        if value is not None and not (isinstance(value, numbers.Real) and 0 < value <= 1):
+            own = "the recipe's own" if name == "learning_rate" else "the generator's rate"
+            raise ValueError(f"{name} is {value!r}; allowed: a number greater than 0 and at most 1, or None ({own})")
+    rate = LEARNING_RATE[recipe] if learning_rate is None else float(learning_rate)
+    d_rate = rate if discriminator_learning_rate is None else float(discriminator_learning_rate)
     betas = (0.0, 0.9) if recipe == "wgan-gp" else (0.5, 0.999)   # WGAN-GP: the paper's Algorithm 1
     if adam_betas is not None:
         betas = tuple(float(b) for b in adam_betas)

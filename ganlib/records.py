@@ -227,11 +227,12 @@ def save_run(artifacts_dir, generator, config: dict, run=None, metrics: dict | N
 
     The one writer of run records. ``config``: the run's parameters (a notebook's ``config``);
     ``run``: what ``training.train`` returned; ``metrics``: the run's measurements; ``headline``:
-    (name, value) of the number a table of runs shows. Each file is written atomically, so an
-    interrupted save leaves the previous files intact. With ``generator`` None, the ``generator.keras``
-    and ``progress.gif`` that an earlier run left in the folder are deleted: the new record does not
-    describe them, and readers (``pretrained.course_generator``) take a generator and the record
-    beside it as one run.
+    (name, value) of the number a table of runs shows. Each file is written atomically, and the old
+    record is deleted once the new generator is complete, just before it replaces the old one, so an
+    interrupted save leaves the previous run's files, or a generator without a record, never a mix.
+    With ``generator`` None, the ``generator.keras`` and ``progress.gif`` that an earlier run left in
+    the folder are deleted: the new record does not describe them, and readers
+    (``pretrained.course_generator``) take a generator and the record beside it as one run.
     Returns the folder.
     """
     import keras
@@ -244,6 +245,9 @@ def save_run(artifacts_dir, generator, config: dict, run=None, metrics: dict | N
     if generator is not None:
         with atomic_path(folder / GENERATOR_NAME) as partial:
             generator.save(partial)
+            # The new generator is complete and about to replace the old: the old record goes now, so a
+            # save stopped before the new record is written never leaves the old record beside it.
+            (folder / RECORD_NAME).unlink(missing_ok=True)
     else:   # before the record: stopped in between, the folder holds the old record and no generator
         for name in (GENERATOR_NAME, PROGRESS_NAME):
             (folder / name).unlink(missing_ok=True)

@@ -32,6 +32,7 @@ def _kernel_manager_class():
     nothing listens on a port, and ipykernel has no reason to print its "Kernel is running over TCP
     without encryption" warning into the course's output, once per notebook."""
     from jupyter_client.manager import KernelManager
+    from jupyter_core.utils import run_sync
 
     if os.name != "posix":
         return KernelManager
@@ -49,6 +50,10 @@ def _kernel_manager_class():
             await super()._async_cleanup_resources(restart=restart)
             if not restart:   # a restarted kernel binds its sockets in the same folder again
                 shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+        # The base class binds its synchronous alias to its own coroutine; nbclient calls the alias when
+        # the kernel has already died (no shutdown), so it must reach the override too.
+        cleanup_resources = run_sync(_async_cleanup_resources)
 
     return LocalSocketKernelManager
 
@@ -91,13 +96,20 @@ def run_course(notebooks_dir, out_dir=None, profile: str = "default", in_place: 
 
     ``only``: run just the notebooks whose names start with one of these prefixes ("02", "03_dcgan").
     """
+    if any(not prefix.strip() for prefix in only):   # an empty prefix would match every notebook
+        raise ValueError(f"--only got an empty name ({', '.join(repr(p) for p in only)}); allowed: notebook "
+                         "numbers or name prefixes such as 02 or 03_dcgan")
     paths = [p for p in notebooks_in(notebooks_dir) if not only or p.stem.startswith(tuple(only))]
     if not paths:
         raise ValueError(f"no notebook in {notebooks_dir} matches {', '.join(only)}")
+    # GANLIB_PROFILE wins over the profile asked for here, in every notebook's configure cell (the tests
+    # rely on it): say so, and refuse a value no notebook would accept before any kernel starts.
+    in_force = course.resolve_profile(profile)
+    shown = repr(profile) if in_force == profile else f"{in_force!r} ({course.PROFILE_ENV} overrides {profile!r})"
     results = []
     for path in paths:
         output = path if in_place else Path(out_dir) / path.name
-        print(f"running {path.name} at profile {profile!r} ...", flush=True)
+        print(f"running {path.name} at profile {shown} ...", flush=True)
         # The notebooks' own profile is "default": inject nothing then, so an in-place render
         # leaves the committed notebook's cells exactly as they were.
         result = run_notebook(path, output, {} if profile == "default" else {"profile": profile})
@@ -120,6 +132,21 @@ def sweep(notebook_path, out_dir, fixed: dict | None = None, vary: dict[str, lis
     """
     notebook_path, out_dir = Path(notebook_path), Path(out_dir)
     fixed, vary = dict(fixed or {}), dict(vary or {})
+    if "artifacts_dir" in {**fixed, **vary}:
+        raise course.ParameterError("a sweep gives each run its own artifacts_dir under its output folder; "
+                                    "allowed: any other parameter (choose the folder with --out)")
+    both = sorted(set(fixed) & set(vary))
+    if both:
+        raise course.ParameterError(f"parameter {both[0]!r} is given both one value and several; allowed: each "
+                                    "parameter once")
+    for name, values in vary.items():
+        if len(set(map(repr, values))) != len(values):
+            raise course.ParameterError(f"parameter {name!r} repeats a value ({values}); allowed: each value once")
+    # Every name and value checked before the first run: a typo in the last value must not wait for the
+    # earlier runs to finish (minutes each).
+    course.check_names(notebook_path.stem, {**fixed, **vary})
+    for name, value in [*fixed.items(), *((name, v) for name, values in vary.items() for v in values)]:
+        course.check_parameter(name, value)
     rows = []
     for values in itertools.product(*vary.values()):   # one empty combination when nothing varies
         chosen = dict(zip(vary, values))

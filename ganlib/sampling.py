@@ -25,6 +25,19 @@ def is_conditional(generator) -> bool:
     return len(generator.inputs) == 2
 
 
+def check_generator(generator, source) -> None:
+    """Raise ``ValueError`` unless ``generator`` draws digits: noise (and a digit) in, (28, 28, 1) images out.
+
+    A discriminator saved beside a generator, or the judge, loads as a Keras model just as well; this
+    says so before it is sampled. ``source`` names it in the message (a path, say).
+    """
+    inputs, drawn = generator.inputs, tuple(generator.outputs[0].shape[1:])
+    if len(inputs) not in (1, 2) or len(inputs[0].shape) != 2 or drawn != (28, 28, 1):
+        raise ValueError(f"{source} is not a digit generator: it should take noise (and a digit) and draw "
+                         f"(28, 28, 1) images; it takes {len(inputs)} input(s), the first of shape "
+                         f"{tuple(inputs[0].shape[1:])}, and draws {drawn}")
+
+
 def latent_dim_of(generator) -> int:
     return int(generator.inputs[0].shape[-1])
 

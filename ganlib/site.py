@@ -17,6 +17,7 @@ saved with, the pictures and control values the widget showed at that moment (co
 from __future__ import annotations
 
 import base64
+import fnmatch
 import html
 import re
 import shutil
@@ -35,6 +36,7 @@ MIME_ORDER = (WIDGET_VIEW, "text/html", "text/markdown", "text/latex", "image/sv
               "image/jpeg", "image/gif", "text/plain")
 IMAGE_SUFFIX = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/svg+xml": "svg"}
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
+SITE_MARKER = ".ganlib-site"   # in every site built here: the one kind of folder a build replaces
 
 # Each edition: where its notebooks are (under the notebooks folder), where its pages go (under the
 # site), and the words of the page around the notebooks.
@@ -553,6 +555,22 @@ def editions_in(notebooks_dir: Path) -> dict[str, list[Path]]:
     return found
 
 
+def _built_here(folder: Path) -> bool:
+    """Whether ``build_site`` may replace ``folder``: empty, marked as a site it built, or (sites built
+    before the marker) holding nothing at its top but what a build writes. Anything else may be a
+    reader's own files, which replacing the folder would delete."""
+    entries = list(folder.iterdir())
+    if not entries or (folder / SITE_MARKER).is_file():
+        return True
+    editions = {edition["folder"] for edition in EDITIONS.values() if edition["folder"]}
+
+    def written_by_a_build(path: Path) -> bool:
+        if path.is_dir():
+            return path.name in editions or fnmatch.fnmatch(path.name, "[0-9][0-9]_*")
+        return path.name in ("index.html", "style.css") or fnmatch.fnmatch(path.name, "[0-9][0-9]_*.html")
+    return (folder / "index.html").is_file() and all(written_by_a_build(path) for path in entries)
+
+
 def build_site(notebooks_dir, out_dir) -> SiteReport:
     """Render every edition's notebooks into ``out_dir`` (replaced whole: no stale page survives)."""
     start = time.perf_counter()
@@ -560,8 +578,9 @@ def build_site(notebooks_dir, out_dir) -> SiteReport:
     sources = editions_in(notebooks_dir)
     if "en" not in sources:
         raise FileNotFoundError(f"no notebooks named NN_*.ipynb in {notebooks_dir}")
-    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / "index.html").is_file():
-        raise FileExistsError(f"{out_dir} exists and is not a site built here (no index.html): "
+    if out_dir.exists() and not _built_here(out_dir):
+        raise FileExistsError(f"{out_dir} exists and is not a site built here (it holds other files, such as "
+                              f"{', '.join(sorted(p.name for p in out_dir.iterdir())[:3])}); it is replaced whole, so "
                               "name an empty or new folder with --out")
     warnings: list[str] = []
     rendered: dict[str, list[Page]] = {}
@@ -579,6 +598,8 @@ def build_site(notebooks_dir, out_dir) -> SiteReport:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     (staging / "style.css").write_text(stylesheet(), encoding="utf-8")
+    (staging / SITE_MARKER).write_text("a site built by python -m ganlib site: the next build replaces this folder\n",
+                                       encoding="utf-8")
     page_paths: dict[str, list[Path]] = {}
     for edition, pages in rendered.items():
         folder = staging / EDITIONS[edition]["folder"]

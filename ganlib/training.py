@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import numbers
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -326,6 +327,12 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
     as the uninterrupted run would: same data order, same noise, same optimizer state. A call with
     any setting changed starts a fresh run in its own folder and says so in one line.
     """
+    # Keras reads steps_per_epoch 0 or less as "until the data runs out", and the data never does.
+    for name, value in (("steps", steps), ("snapshots", snapshots)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} is {value!r}; allowed: an integer >= 1")
+    if time_budget is not None and not (isinstance(time_budget, numbers.Real) and 0 < time_budget < math.inf):
+        raise ValueError(f"time_budget is {time_budget!r}; allowed: a number of seconds greater than 0, or None")
     snapshots = max(1, min(snapshots, steps))
     steps_per_epoch = math.ceil(steps / snapshots)
     # One batch per critic step: a generator step consumes n_critic batches of real images.

@@ -86,10 +86,7 @@ class GeneratorExplorer:
             import keras
 
             generator = keras.models.load_model(path, compile=False, safe_mode=True)
-        if len(generator.inputs) not in (1, 2) or tuple(generator.outputs[0].shape[1:]) != (28, 28, 1):
-            raise ValueError(f"{path} is not a digit generator: it should take noise (and a digit) and draw "
-                             f"(28, 28, 1) images; it takes {len(generator.inputs)} input(s) and draws "
-                             f"{tuple(generator.outputs[0].shape[1:])}")
+        sampling.check_generator(generator, path)
         return cls(generator, **kwargs)
 
     def __init__(self, generator, directions: int = 3, seed: int = 0, direction_seed: int = 1234):

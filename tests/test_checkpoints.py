@@ -349,11 +349,15 @@ def test_the_command_line_retrains_when_the_learning_rate_changes(tmp_path, caps
 
     arguments = ["train", "--recipe", "mlp", "--steps", "2", "--snapshots", "1", "--batch-size", "16",
                  "--no-jit-compile", "--artifacts-dir", str(tmp_path)]
+    from ganlib import recipes
+
     assert cli.main(arguments) == 0
+    # The record says what trained, not the flags as given (None would not say which rate or compile setting).
+    first = records.load(tmp_path).parameters
+    assert (first["learning_rate"], first["jit_compile"], first["snapshots"]) == (recipes.LEARNING_RATE["mlp"], False, 1)
     assert cli.main(arguments + ["--learning-rate", "1e-3"]) == 0
     said = capsys.readouterr().out
     assert "Starting a fresh run in checkpoints/run-" in said
-    from ganlib import recipes
     assert f"g_optimizer.learning_rate {recipes.LEARNING_RATE['mlp']:g} -> 0.001" in said
     assert records.load(tmp_path).parameters["learning_rate"] == 1e-3
     assert len(list(tmp_path.glob(f"{checkpoints.FOLDER_NAME}/*/{checkpoints.FILE_NAME}"))) == 2

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import stand_in_generator
 
-from ganlib import cli, course
+from ganlib import cli, course, models
 
 
 def ganlib(*args):
@@ -25,6 +25,7 @@ def models_dir(tmp_path_factory):
     keras.utils.set_random_seed(0)
     stand_in_generator(latent_dim=4).save(folder / "plain.keras")
     stand_in_generator(latent_dim=4, num_classes=10).save(folder / "conditional.keras")
+    models.build_dcgan_discriminator(width=4).save(folder / "discriminator.keras")   # saved beside a generator
     return folder
 
 
@@ -61,13 +62,18 @@ def test_conditional_model_takes_a_digit(models_dir, tmp_path):
     (["--model", "missing.keras"], "no model at missing.keras"),
     (["--model", "{plain}", "--digit", "7"], "this generator is unconditional"),
     (["--model", "{plain}", "--digit", "12"], "12 is not allowed; allowed: an integer from 0 to 9"),
-    (["--model", "{plain}", "--n", "0"], "0 is not allowed; allowed: an integer >= 1"),
+    (["--model", "{plain}", "--n", "0"], "0 is not allowed; allowed: an integer from 1 to 100000"),
+    (["--model", "{plain}", "--n", "1000000000000"], "1000000000000 is not allowed; allowed: an integer from 1 to"),
     (["--model", "{plain}", "--seed", "-4"], "-4 is not allowed; allowed: an integer from 0 to 2147483647"),
-    (["--model", "{plain}", "--out", "{tmp}/digits.png"], "should end in .npy"),
+    (["--model", "{plain}", "--out", "{tmp}/digits.png"], "should be a file name ending in .npy for 'sample'"),
+    (["--model", "{discriminator}"], "is not a digit generator: it should take noise (and a digit) and draw "
+                                     "(28, 28, 1) images; it takes 1 input(s), the first of shape (28, 28, 1), "
+                                     "and draws (1,)"),
 ])
 def test_bad_requests_get_a_one_line_error(models_dir, tmp_path, capsys, args, message):
     defaults = {"--n": "2", "--out": str(tmp_path / "out.npy")}
-    args = [a.format(plain=models_dir / "plain.keras", tmp=tmp_path) for a in args]
+    args = [a.format(plain=models_dir / "plain.keras", discriminator=models_dir / "discriminator.keras", tmp=tmp_path)
+            for a in args]
     for flag, value in defaults.items():
         if flag not in args:
             args += [flag, value]
@@ -130,3 +136,28 @@ def test_sweep_runs_a_notebook_per_value_and_collects_its_records(tmp_path):
 def test_sweep_refuses_an_unknown_parameter(tmp_path):
     result = ganlib("sweep", "00", "-p", "image_per_class", "2", "--out", tmp_path)
     assert result.returncode == 2 and "unknown parameter 'image_per_class'" in result.stderr
+
+
+def test_a_sweep_checks_every_value_before_its_first_run(tmp_path, monkeypatch):
+    from ganlib import runs
+
+    started = []
+    monkeypatch.setattr(runs, "run_notebook", lambda *args, **kwargs: started.append(args))
+    for parameters, message in [({"vary": {"learning_rate": [1e-3, 5]}}, "'learning_rate' is 5; allowed"),
+                                ({"vary": {"seed": [1, 1]}}, "repeats a value"),
+                                ({"fixed": {"seed": 3}, "vary": {"seed": [1, 2]}}, "both one value and several"),
+                                ({"fixed": {"artifacts_dir": str(tmp_path)}}, "its own artifacts_dir")]:
+        with pytest.raises(course.ParameterError, match=message):
+            runs.sweep(course.project_root() / "notebooks" / "03_dcgan.ipynb", tmp_path, **parameters)
+    assert started == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["sweep", "03", "-p", "seed", "1", "-p", "seed", "2"], "-p seed is given twice"),
+    (["course", "--only", "", "--out", "{tmp}"], "--only got an empty name"),
+    (["site", "--notebooks", "{tmp}/none", "--out", "{tmp}/site"], "no notebooks named NN_*.ipynb"),
+])
+def test_the_commands_own_refusals_are_one_error_line_with_status_2(tmp_path, capsys, args, message):
+    status = cli.main([a.format(tmp=tmp_path) for a in args])
+    said = capsys.readouterr().err
+    assert status == 2 and said.startswith("error: ") and message in said, said

@@ -190,3 +190,23 @@ def test_the_artifacts_folder_can_be_moved_with_an_environment_variable(tmp_path
         course.project_root() / "artifacts" / "03_dcgan"
     monkeypatch.setenv(course.ARTIFACTS_ENV, str(tmp_path / "elsewhere"))
     assert (Path.cwd() / course.default_artifacts_dir("03_dcgan")).resolve() == tmp_path / "elsewhere" / "03_dcgan"
+
+
+def test_a_relative_artifacts_variable_means_one_folder_from_the_top_and_from_notebooks(monkeypatch):
+    # The course command runs in the top folder and the kernels in notebooks/: both must find the same folder.
+    monkeypatch.setenv(course.ARTIFACTS_ENV, "build/my-artifacts")
+    seen = []
+    for where in (course.project_root(), course.project_root() / "notebooks"):
+        monkeypatch.chdir(where)
+        seen.append((where / course.default_artifacts_dir("03_dcgan")).resolve())
+    assert seen == [course.project_root() / "build" / "my-artifacts" / "03_dcgan"] * 2
+
+
+@pytest.mark.parametrize("value", [float("inf"), 0, -5, True])
+def test_a_time_budget_must_be_a_finite_number_of_seconds(value):
+    # inf used to pass, and notebook 06 then trained each run towards ten million steps.
+    with pytest.raises(ParameterError, match=r"'time_budget' is .*; allowed: a finite number of seconds greater "
+                                             r"than 0, or None \(02, 03, 04, 07: no limit; 06: its profile's budget\)"):
+        course.check_parameter("time_budget", value)
+    course.check_parameter("time_budget", None)
+    course.check_parameter("time_budget", 12.5)

@@ -2,6 +2,7 @@
 
 import re
 import socket
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,6 +39,31 @@ def test_full_mnist_offline_fails_clearly_and_names_the_fallback(offline):
     message = str(error.value)
     assert "could not be downloaded" in message and "load_digits('bundled')" in message
     assert "mnist.npz" in message
+
+
+def test_full_mnist_loads_from_the_cache_keras_would_use_offline(offline, tmp_path, monkeypatch):
+    # keras.datasets.mnist.load_data(path=<a full path>) is refused by Keras 3.15 before it looks at the
+    # cache or the network, so "mnist" never loaded. Here the cached file is found where
+    # mnist_cache_path() says, checked against the sha256 Keras knows, and read.
+    import keras
+
+    cached = data.mnist_cache_path()
+    assert cached == tmp_path / "datasets" / "mnist.npz"
+    cached.parent.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    np.savez_compressed(cached, x_train=rng.integers(0, 256, (60000, 28, 28), dtype=np.uint8),
+                        y_train=np.arange(60000, dtype=np.uint8) % 10,
+                        x_test=np.zeros((10000, 28, 28), np.uint8), y_test=np.arange(10000, dtype=np.uint8) % 10)
+    asked = {}
+
+    def cached_file(fname, origin, file_hash, cache_dir, cache_subdir):
+        asked.update(fname=fname, origin=origin, file_hash=file_hash)
+        return str(Path(cache_dir) / cache_subdir / fname)   # found, checksum good: no download
+    monkeypatch.setattr(keras.utils, "get_file", cached_file)
+    digits = data.load_digits("mnist", verbose=False)
+    assert digits.source == "mnist" and digits.images.shape == (70000, 28, 28, 1)
+    assert digits.images.dtype == np.float32 and digits.images.min() >= -1 and digits.images.max() <= 1
+    assert asked == {"fname": "mnist.npz", "origin": data.MNIST_ORIGIN, "file_hash": data.MNIST_SHA256}
 
 
 def test_auto_falls_back_to_bundled_and_says_so(offline, capsys):

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from ganlib import course, data, judge, metrics, pretrained, recipes, sampling
+from ganlib import course, data, judge, metrics, models, pretrained, recipes, sampling
 
 # The committed notebooks' figures at the `default` profile since issue 20's settings: recognized
 # share (judge probability >= 0.9) of notebook 02 (MLP) 0.810, 03 (DCGAN) 0.875, 04 (WGAN-GP) 0.857
@@ -217,6 +217,11 @@ def test_course_generator_checks_what_it_is_given(tmp_path):
     stand_in(conditional=True).save(conditional)
     _, found = pretrained.course_generator("conditional", path=conditional, verbose=False)
     assert found.source == "given" and found.record == {}
+    # 07's discriminator.keras sits beside its generator: given by mistake, it is named, not described as one.
+    discriminator = tmp_path / "discriminator.keras"
+    models.build_projection_discriminator(4).save(discriminator)
+    with pytest.raises(pretrained.PretrainedError, match="discriminator.keras is not a digit generator"):
+        pretrained.course_generator("conditional", path=discriminator, verbose=False)
 
 
 @pytest.mark.parametrize("format, tolerance", [("float32", 0.0), ("float16", 1e-3), ("int8", 0.5 / 127),

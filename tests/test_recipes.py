@@ -173,3 +173,14 @@ def test_adams_betas_can_be_changed_for_screens_and_a_bad_pair_is_refused():
     for bad in ((0.5,), (0.5, 1.0), "0.5, 0.9"):
         with pytest.raises(ValueError, match="adam_betas is .*two numbers from 0 up to"):
             recipes.build("dcgan", width=4, jit_compile=False, adam_betas=bad)
+
+
+@pytest.mark.parametrize("name, value", [("learning_rate", 0), ("learning_rate", -1e-3),
+                                         ("learning_rate", float("nan")), ("learning_rate", 5.0),
+                                         ("discriminator_learning_rate", 0.0)])
+def test_a_learning_rate_that_cannot_train_is_refused_not_replaced(name, value):
+    # 0 used to mean "the recipe's own rate" silently; None is the way to ask for that.
+    with pytest.raises(ValueError, match=f"{name} is {value!r}; allowed: a number greater than 0 and at most 1"):
+        recipes.build("mlp", jit_compile=False, **{name: value})
+    assert recipes.build("mlp", jit_compile=False, learning_rate=None).g_optimizer.learning_rate.numpy() == \
+        pytest.approx(recipes.LEARNING_RATE["mlp"])

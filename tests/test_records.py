@@ -167,3 +167,17 @@ def test_a_sweep_row_holds_the_record_or_says_why_it_cannot(tmp_path, monkeypatc
     assert rows[0]["status"] == "ok" and rows[0]["record"].headline["value"] == 5000
     assert rows[1]["record"] is None
     assert rows[1]["status"].startswith("failed: ") and "seed=2/metrics.json is damaged" in rows[1]["status"]
+
+
+def test_a_save_stopped_after_the_new_generator_leaves_no_old_record_beside_it(trained, tmp_path, monkeypatch):
+    # The old run's record must never describe the new run's generator (pretrained.course_generator reads
+    # the two as one run): stopped between the writes, the folder holds the new generator and no record.
+    gan, run = trained
+    records.save_run(tmp_path, gan.generator, {"notebook": "x", "learning_rate": 1e-4}, run)
+
+    def interrupted(path, data):
+        raise KeyboardInterrupt("Ctrl-C between the two writes (simulated)")
+    monkeypatch.setattr(records, "write_json", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        records.save_run(tmp_path, gan.generator, {"notebook": "x", "learning_rate": 8e-4}, run)
+    assert listing(tmp_path) == [records.GENERATOR_NAME]

@@ -21,3 +21,7 @@ def test_the_kernels_socket_files_go_in_a_folder_of_their_own_which_shutdown_rem
     asyncio.run(manager._async_cleanup_resources())
     assert not folder.exists()
     assert list(tmp_path.iterdir()) == []
+    # nbclient calls the synchronous alias when the kernel died before shutdown: it removes the folder too.
+    died = runs._kernel_manager_class()()
+    died.cleanup_resources()
+    assert not Path(died.ip).parent.exists()

@@ -235,6 +235,20 @@ def test_a_rebuild_replaces_the_site_and_will_not_overwrite_another_folder(cours
     with pytest.raises(FileExistsError, match="not a site"):
         site.build_site(course, other)
     assert (other / "thesis.tex").read_text() == "precious"
+    # A page of one's own beside other files is not a site built here either (an index.html alone used to
+    # be taken for one, and the folder, photos and all, was replaced).
+    (other / "index.html").write_text("my own page")
+    (other / "photos").mkdir()
+    with pytest.raises(FileExistsError, match="thesis.tex"):
+        site.build_site(course, other)
+    assert sorted(p.name for p in other.iterdir()) == ["index.html", "photos", "thesis.tex"]
+
+
+def test_a_site_built_before_the_marker_is_still_replaced(course, tmp_path):
+    built = site.build_site(course, tmp_path / "site").out
+    (built / site.SITE_MARKER).unlink()   # as a build before the marker left it: only what a build writes
+    site.build_site(course, tmp_path / "site")
+    assert (built / site.SITE_MARKER).is_file()
 
 
 def test_the_command_line_builds_the_site(course, tmp_path, capsys):

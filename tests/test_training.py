@@ -237,3 +237,18 @@ def test_a_critic_trained_without_xla_logs_no_remapper_error(bundled, capfd):
     capfd.readouterr()
     training.train(gan, bundled.images[:256], steps=20, batch_size=32, snapshots=1, verbose=0)
     assert "remapper failed" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"steps": 0}, "steps is 0; allowed: an integer >= 1"),
+    ({"steps": -3}, "steps is -3; allowed: an integer >= 1"),
+    ({"steps": 2.5}, "steps is 2.5; allowed: an integer >= 1"),
+    ({"snapshots": 0}, "snapshots is 0; allowed: an integer >= 1"),
+    ({"time_budget": -5}, "time_budget is -5; allowed: a number of seconds greater than 0, or None"),
+    ({"time_budget": float("inf")}, "time_budget is inf; allowed"),
+])
+def test_run_lengths_that_would_never_end_or_never_start_are_refused(bundled, settings, message):
+    # steps 0 used to hand Keras steps_per_epoch 0, "until the data runs out", and the data never does.
+    arguments = {"steps": 1, "batch_size": 16, "snapshots": 1, "verbose": 0, **settings}
+    with pytest.raises(ValueError, match=message):
+        training.train(tiny_gan("non_saturating"), bundled.images[:64], **arguments)
