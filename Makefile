@@ -1,4 +1,5 @@
-# Two commands on a fresh machine: `make course` and `make test`. Each creates .venv when missing.
+# To learn: `make check`, then `make lab`; to run or change everything: `make course`, `make test`.
+# Each creates .venv when missing.
 #
 # The course runs on Python 3.10 to 3.13. The Python that creates .venv is PYTHON if you name one
 # (make PYTHON=python3.12 test), else the first of python3, python3.13 ... python3.10 in that range.
