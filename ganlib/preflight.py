@@ -3,7 +3,8 @@
 ``check_environment()`` is what every notebook's setup cell prints: versions and devices.
 ``run_checks()`` is the workshop preflight (``make check``, ``python -m ganlib check``): versions,
 the bundled digits', the judge's and the shipped models' checksums, a few real training steps, a
-speed probe to set beside the time table's machine, and whether TensorFlow sees a GPU, each on one line, then one READY or NOT READY line. It takes well under a minute.
+speed probe to set beside the time table's machine, and whether TensorFlow sees a GPU, each on one
+line, then one READY or NOT READY line. It takes well under a minute.
 """
 
 from __future__ import annotations
