@@ -25,3 +25,22 @@ def test_the_kernels_socket_files_go_in_a_folder_of_their_own_which_shutdown_rem
     died = runs._kernel_manager_class()()
     died.cleanup_resources()
     assert not Path(died.ip).parent.exists()
+
+
+def test_the_course_command_names_the_profile_in_force_and_refuses_a_bad_one_before_any_run(monkeypatch,
+                                                                                           capsys):
+    from ganlib import course
+
+    started = []
+    monkeypatch.setattr(runs, "run_notebook",
+                        lambda *args: started.append(args) or runs.NotebookResult("00_setup_and_data", 0.0, "ok", "-"))
+    notebooks = course.project_root() / "notebooks"
+    # GANLIB_PROFILE wins in every notebook's configure cell: the command must not claim the other profile.
+    monkeypatch.setenv(course.PROFILE_ENV, "smoke")
+    runs.run_course(notebooks, out_dir="unused", profile="default", only=("00",))
+    assert "running 00_setup_and_data.ipynb at profile 'smoke' (GANLIB_PROFILE overrides 'default')" in \
+        capsys.readouterr().out
+    monkeypatch.setenv(course.PROFILE_ENV, "quick")
+    with pytest.raises(course.ParameterError, match="GANLIB_PROFILE is 'quick'; allowed"):
+        runs.run_course(notebooks, out_dir="unused", profile="default", only=("00",))
+    assert len(started) == 1, "the bad profile must stop the command before its first notebook"
