@@ -385,10 +385,26 @@ def configure(notebook: str, namespace: dict[str, Any], echo: Callable[[str], No
             value = spec.profiles[profile][name]
         check_parameter(name, value)
         values[name] = value
+    _check_together(values)
     if "artifacts_dir" in values:
         values["artifacts_dir"] = str(Path(values["artifacts_dir"]) if values["artifacts_dir"]
                                       else default_artifacts_dir(notebook))
     return values
+
+
+def _check_together(values: Config) -> None:
+    """What each value allows alone but not with the others, or not on this machine: said here, before
+    anything trains, rather than by a cell minutes later."""
+    if "penalty_every" in values and values["n_critic"] % values["penalty_every"]:
+        raise ParameterError(f"parameter 'penalty_every' is {values['penalty_every']!r}; allowed: an integer that "
+                             f"divides n_critic ({values['n_critic']}), the critic steps it spreads the penalty over")
+    if values.get("generator_path") is not None and not Path(values["generator_path"]).is_file():
+        raise ParameterError(f"parameter 'generator_path' is {values['generator_path']!r}, which is not a file "
+                             f"(from the notebook's folder, {Path.cwd()}); allowed: a .keras generator a notebook "
+                             "saved, or None for notebook 07's")
+    if values.get("artifacts_dir") and Path(values["artifacts_dir"]).is_file():
+        raise ParameterError(f"parameter 'artifacts_dir' is {values['artifacts_dir']!r}, which is a file; allowed: a "
+                             "folder (made if missing), or None for artifacts/<notebook>")
 
 
 def profile_source(notebook_profile: str, cells: tuple[str, list[str]] | None = None) -> str:

@@ -317,7 +317,14 @@ def read_compact(path, into=None):
     read (Keras 3.12, the last for Python 3.10, refuses the config Keras 3.15 writes).
     """
     into = into if into is not None else _shipped_architecture(Path(path))
-    with np.load(path, allow_pickle=False) as stored:
+    try:
+        opened = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):   # not an .npz: NumPy's own words would suggest loading it unsafely
+        opened = None
+    if not isinstance(opened, np.lib.npyio.NpzFile):
+        raise PretrainedError(f"{path} is not a compact model file written by save_compact; allowed: a .npz "
+                              "from data/pretrained/ or from save_compact")
+    with opened as stored:
         if into is None:
             import keras
 

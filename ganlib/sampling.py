@@ -7,6 +7,8 @@ callback and command.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 
@@ -61,6 +63,14 @@ def generator_inputs(noise, labels=None):
 def sample_generator(generator, n: int, seed: int = 0, labels=None, batch_size: int = 500) -> np.ndarray:
     """N images (float32, clipped to [-1, 1]) from a generator for the noise that ``seed`` fixes;
     ``labels`` for a conditional one (two inputs: noise, digit)."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"n is {n!r}; allowed: an integer >= 1")
+    if is_conditional(generator):
+        labels = None if labels is None else np.asarray(labels)
+        if labels is None or labels.shape != (n,) or labels.min() < 0 or labels.max() > 9:
+            shown = "none" if labels is None else f"shape {labels.shape}, values {labels.min()} to {labels.max()}"
+            raise ValueError(f"a conditional generator needs one digit 0-9 per image: labels of shape ({n},); "
+                             f"got {shown} (balanced_labels(n) asks for every digit in turn)")
     noise = seeded_noise(n, latent_dim_of(generator), seed)
     images = generator.predict(generator_inputs(noise, labels), batch_size=batch_size, verbose=0)
     return np.clip(np.asarray(images, dtype=np.float32), -1.0, 1.0)

@@ -210,3 +210,27 @@ def test_a_time_budget_must_be_a_finite_number_of_seconds(value):
         course.check_parameter("time_budget", value)
     course.check_parameter("time_budget", None)
     course.check_parameter("time_budget", 12.5)
+
+
+def notebook_parameters(notebook, **overrides):
+    """``notebook``'s parameters as its parameters cell gives them (None: the profile's value), then ``overrides``."""
+    values = {name: None for name in course.NOTEBOOKS[notebook].parameters}
+    values.update(profile="default", seed=0, data_source="bundled", pretrained=False)
+    values = {name: value for name, value in values.items() if name in course.NOTEBOOKS[notebook].parameters}
+    return {**values, **overrides}
+
+
+@pytest.mark.parametrize("notebook, overrides, message", [
+    ("04_wgan_gp", {"n_critic": 3, "penalty_every": 2},
+     r"'penalty_every' is 2; allowed: an integer that divides n_critic \(3\)"),
+    ("08_applications", {"generator_path": "nowhere/generator.keras"},
+     r"'generator_path' is 'nowhere/generator.keras', which is not a file"),
+    ("03_dcgan", {"artifacts_dir": "{a file}"}, r"'artifacts_dir' is .*, which is a file; allowed: a folder"),
+])
+def test_values_allowed_alone_but_not_together_stop_the_notebook_at_once(tmp_path, notebook, overrides, message):
+    # Each used to pass configure and fail a training or loading cell minutes later.
+    a_file = tmp_path / "metrics.json"
+    a_file.write_text("{}")
+    overrides = {name: str(a_file) if value == "{a file}" else value for name, value in overrides.items()}
+    with pytest.raises(ParameterError, match=message):
+        course.configure(notebook, notebook_parameters(notebook, **overrides), echo=None)

@@ -240,3 +240,16 @@ def test_compact_formats_round_trip_within_their_rounding(tmp_path, format, tole
     assert kernel.size >= pretrained.SMALL and (format == "float32") == np.array_equal(kernel, loaded.get_weights()[1])
     with pytest.raises(ValueError, match="allowed: 'float32', 'float16', 'int8', 'int4'"):
         pretrained.save_compact(model, tmp_path / "other.npz", "int2")
+
+
+@pytest.mark.parametrize("content", ["text", "npy"])
+def test_a_file_that_is_not_a_compact_model_is_named_as_such(tmp_path, content):
+    # NumPy's own error for a text file suggests loading it with pickles allowed; an .npy is no model either.
+    path = tmp_path / "model.npz"
+    if content == "text":
+        path.write_text("not a model")
+    else:
+        np.save(path.with_suffix(".npy"), np.zeros(3))
+        path = path.with_suffix(".npy")
+    with pytest.raises(pretrained.PretrainedError, match="is not a compact model file written by save_compact"):
+        pretrained.read_compact(path)
