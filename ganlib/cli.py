@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -46,9 +47,15 @@ def _parameter(name: str, parse=int):
     return _checked(name, course.RULES[name], parse)
 
 
+def _allowed(what: str, name: str) -> str:
+    """An option's help: what it is, what course.RULES allows for it, and its default."""
+    return f"{what}; allowed: {course.RULES[name].allowed}; default %(default)s"
+
+
 # The two values the command line takes that no notebook parameter names.
 # At most 100,000 digits (314 MB as float32): a typo's extra zeros should not fill the memory.
-_COUNT = _checked("count", course.integer_rule(1, 100_000))
+_COUNT_RULE = course.integer_rule(1, 100_000)
+_COUNT = _checked("count", _COUNT_RULE)
 _DIGIT = _checked("digit", course.integer_rule(0, 9))
 
 
@@ -57,33 +64,53 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, suffix, what in (("sample", ".npy", "a float32 array (N, 28, 28, 1) in [-1, 1]"),
                                ("generate", ".png", "a grid picture")):
-        command = commands.add_parser(name, help=f"write N generated digits as {what}")
-        command.add_argument("--model", required=True, type=Path, help="a generator saved as .keras")
-        command.add_argument("--n", required=True, type=_COUNT, help="how many digits")
-        command.add_argument("--out", required=True, type=Path, help=f"the {suffix} file to write")
-        command.add_argument("--digit", type=_DIGIT, help="which digit (conditional generators only)")
-        command.add_argument("--seed", type=_parameter("seed"), default=0, help="noise seed (default 0)")
+        command = commands.add_parser(name, help=f"write N generated digits as {what}",
+                                      description=f"Write N digits drawn by a saved generator as {what}.")
+        command.add_argument("--model", required=True, type=Path,
+                             help="a generator a notebook saved (artifacts/<notebook>/generator.keras), or a "
+                                  "shipped one (data/pretrained/<name>.generator.npz)")
+        command.add_argument("--n", required=True, type=_COUNT, help=f"how many digits; allowed: {_COUNT_RULE.allowed}")
+        command.add_argument("--out", required=True, type=Path, help=f"the {suffix} file to write (replaced if it exists)")
+        command.add_argument("--digit", type=_DIGIT,
+                             help="which digit, 0-9 (conditional generators only; default: every digit in turn)")
+        command.add_argument("--seed", type=_parameter("seed"), default=0, help=_allowed("noise seed", "seed"))
         command.set_defaults(suffix=suffix)
-    train = commands.add_parser("train", help="train one of the course's models; resumes from DIR's checkpoint")
+    train = commands.add_parser("train", help="train one of the course's models; resumes from DIR's checkpoint",
+                                description="Train one of the course's recipes and save its generator and record "
+                                            "in DIR. A rerun with the same settings resumes from (or returns) "
+                                            "DIR's checkpoint; other settings start a fresh run beside it.")
     train.add_argument("--recipe", required=True, choices=recipes.RECIPES)
-    train.add_argument("--steps", required=True, type=_parameter("steps"), help="generator steps")
+    train.add_argument("--steps", required=True, type=_parameter("steps"), help=_allowed("generator steps", "steps"))
     train.add_argument("--artifacts-dir", required=True, type=Path,
                        help="where the results go, and the checkpoints (in DIR/checkpoints/run-<settings>)")
-    train.add_argument("--batch-size", type=_parameter("batch_size"), default=64)
-    train.add_argument("--snapshots", type=_parameter("snapshots"), default=20, help="chunks (checkpoints) in the run")
+    train.add_argument("--batch-size", type=_parameter("batch_size"), default=64,
+                       help=_allowed("images per step", "batch_size") + "; at most the training digits "
+                            "(4,000 of the bundled set, 2,000 for wgan-gp's two critic steps)")
+    train.add_argument("--snapshots", type=_parameter("snapshots"), default=20,
+                       help=_allowed("chunks (checkpoints) in the run", "snapshots"))
     train.add_argument("--learning-rate", type=_parameter("learning_rate", float), default=None,
-                       help="default: the recipe's")
-    train.add_argument("--seed", type=_parameter("seed"), default=0)
-    train.add_argument("--data-source", choices=course.DATA_SOURCES, default="bundled")
+                       help=f"Adam's rate; allowed: {course.RULES['learning_rate'].allowed}; default: the recipe's "
+                            f"({', '.join(f'{r} {recipes.LEARNING_RATE[r]:g}' for r in recipes.RECIPES)})")
+    train.add_argument("--seed", type=_parameter("seed"), default=0, help=_allowed("the run's seed", "seed"))
+    train.add_argument("--data-source", choices=course.DATA_SOURCES, default="bundled",
+                       help="bundled: the 5,000 digits in the repository (default); mnist: all 70,000, "
+                            "downloaded once; auto: mnist, else bundled")
     train.add_argument("--jit-compile", action=argparse.BooleanOptionalAction, default=None,
                        help="compile the train step with XLA (default: the recipe's choice)")
-    sweep = commands.add_parser("sweep", help="rerun one notebook with papermill over a grid of parameters")
+    sweep = commands.add_parser("sweep", help="rerun one notebook with papermill over a grid of parameters",
+                                description="Run one notebook once per combination of the values given, each "
+                                            "into its own folder under --out, and print each run's headline. "
+                                            "NAME is one of the notebook's parameters (its parameters cell "
+                                            "lists them; a wrong name is answered with the list).")
     sweep.add_argument("notebook", help="a notebook's name or number prefix, e.g. 03 or 03_dcgan")
     sweep.add_argument("-p", "--parameter", nargs="+", action="append", default=[], metavar=("NAME", "VALUE"),
                        help="a parameter and one or more values (repeat for several): -p learning_rate 1e-4 2e-4")
-    sweep.add_argument("--out", type=Path, default=Path("build/sweeps"), help="where each run's artifacts go")
-    commands.add_parser("check", help="a preflight for a workshop machine: versions, checksums, a few "
-                                      "training steps, a speed probe, GPU or not; ends with READY or NOT READY")
+    sweep.add_argument("--out", type=Path, default=Path("build/sweeps"),
+                       help="where each run's artifacts go (default: build/sweeps)")
+    check_help = ("a preflight for a workshop machine: versions, checksums, a few training steps, a speed "
+                  "probe, GPU or not; ends with READY or NOT READY")
+    commands.add_parser("check", help=check_help, description=check_help[0].upper() + check_help[1:] +
+                        " (exit status 0 when ready, 1 when not).")
     site = commands.add_parser("site", help="render the committed notebooks as a static web site (no kernel)")
     site.add_argument("--out", type=Path, default=Path("build/site"), help="the site's folder (replaced)")
     site.add_argument("--notebooks", type=Path, default=None, help="default: the course's notebooks/")
@@ -107,23 +134,59 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_generator(path: Path):
-    """Load a saved generator with Keras' safe mode on (no arbitrary code is run)."""
+    """Load a saved generator: a .keras file with Keras' safe mode on (no arbitrary code is run), or a
+    compact .npz file as the course ships them (checked against SHA256SUMS when it is one of those)."""
+    if path.is_dir():
+        raise CommandError(f"--model {path} is a folder; allowed: a generator file, e.g. "
+                           f"{path / 'generator.keras'} if a notebook saved one there")
     if not path.is_file():
         raise CommandError(f"no model at {path}: train one with a training notebook "
-                           "(it writes artifacts/<notebook>/generator.keras) and pass that path")
-    if path.suffix != ".keras":
-        raise CommandError(f"{path} is not a .keras file; the course saves generators as generator.keras")
-    import keras
+                           "(it writes artifacts/<notebook>/generator.keras) and pass that path, or pass a "
+                           "shipped one (data/pretrained/<name>.generator.npz)")
+    if path.suffix == ".npz":
+        generator = _load_compact(path)
+    elif path.suffix != ".keras":
+        raise CommandError(f"{path} is neither a .keras nor a .npz file; allowed: a generator.keras a notebook "
+                           "saved, or a shipped data/pretrained/<name>.generator.npz")
+    else:
+        import keras
 
-    try:
-        generator = keras.models.load_model(path, compile=False, safe_mode=True)
-    except Exception as error:  # Keras raises several types for a damaged or foreign file
-        raise CommandError(f"could not load {path} as a Keras model: {error}") from error
+        try:
+            generator = keras.models.load_model(path, compile=False, safe_mode=True)
+        except Exception as error:  # Keras raises several types for a damaged or foreign file
+            raise CommandError(f"could not load {path} as a Keras model: {error}") from error
     try:
         sampling.check_generator(generator, path)
     except ValueError as error:
         raise CommandError(str(error)) from None
     return generator
+
+
+def _load_compact(path: Path):
+    from ganlib import pretrained
+
+    try:
+        if path.resolve().parent == pretrained.PRETRAINED_DIR.resolve():
+            pretrained.verify(path)   # a shipped file: damaged or replaced ones are named as such
+        return pretrained.read_compact(path)
+    except (pretrained.PretrainedError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        raise CommandError(f"could not load {path} as a compact generator: {error}") from None
+
+
+def _write_output(images: np.ndarray, out: Path, command: str) -> None:
+    """Write the digits to ``out`` whole or not at all: an interrupted write leaves the old file."""
+    from ganlib import records
+
+    if out.is_dir():
+        raise CommandError(f"--out {out} is a folder; allowed: a file name ending in {out.suffix}")
+    with records.atomic_path(out) as partial:
+        if command == "sample":
+            np.save(partial, images)
+        else:
+            import imageio.v3 as iio
+
+            from ganlib.plotting import image_grid
+            iio.imwrite(partial, image_grid(images))
 
 
 def generate_images(generator, n: int, seed: int, digit: int | None = None) -> np.ndarray:
@@ -160,16 +223,9 @@ def main(argv=None) -> int:
             return _sweep(args)
         if args.out.suffix != args.suffix:
             raise CommandError(f"--out {args.out} should be a file name ending in {args.suffix} for "
-                               f"'{args.command}' (e.g. digits{args.suffix})")
+                               f"'{args.command}', such as digits{args.suffix}")
         images = generate_images(load_generator(args.model), args.n, args.seed, args.digit)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        if args.command == "sample":
-            np.save(args.out, images)
-        else:
-            import imageio.v3 as iio
-
-            from ganlib.plotting import image_grid
-            iio.imwrite(args.out, image_grid(images))
+        _write_output(images, args.out, args.command)
         print(f"wrote {len(images)} digit{'' if len(images) == 1 else 's'} to {args.out}")
         return 0
     except (CommandError, ValueError, OSError, RuntimeError) as error:

@@ -66,12 +66,17 @@ def test_conditional_model_takes_a_digit(models_dir, tmp_path):
     (["--model", "{plain}", "--n", "1000000000000"], "1000000000000 is not allowed; allowed: an integer from 1 to"),
     (["--model", "{plain}", "--seed", "-4"], "-4 is not allowed; allowed: an integer from 0 to 2147483647"),
     (["--model", "{plain}", "--out", "{tmp}/digits.png"], "should be a file name ending in .npy for 'sample'"),
+    (["--model", "{tmp}"], "is a folder; allowed: a generator file"),
+    (["--model", "{plain}", "--out", "{tmp}/folder.npy"], "is a folder; allowed: a file name ending in .npy"),
+    (["--model", "{tmp}/weights.h5"], "neither a .keras nor a .npz file"),
     (["--model", "{discriminator}"], "is not a digit generator: it should take noise (and a digit) and draw "
                                      "(28, 28, 1) images; it takes 1 input(s), the first of shape (28, 28, 1), "
                                      "and draws (1,)"),
 ])
 def test_bad_requests_get_a_one_line_error(models_dir, tmp_path, capsys, args, message):
     defaults = {"--n": "2", "--out": str(tmp_path / "out.npy")}
+    (tmp_path / "folder.npy").mkdir()
+    (tmp_path / "weights.h5").write_bytes(b"")
     args = [a.format(plain=models_dir / "plain.keras", discriminator=models_dir / "discriminator.keras", tmp=tmp_path)
             for a in args]
     for flag, value in defaults.items():
@@ -161,3 +166,53 @@ def test_the_commands_own_refusals_are_one_error_line_with_status_2(tmp_path, ca
     status = cli.main([a.format(tmp=tmp_path) for a in args])
     said = capsys.readouterr().err
     assert status == 2 and said.startswith("error: ") and message in said, said
+
+
+def test_an_interrupted_write_leaves_the_old_file(models_dir, tmp_path, monkeypatch):
+    # Ctrl-C while the array is written: the digits written before stay whole, and no partial file is left.
+    out = tmp_path / "digits.npy"
+    np.save(out, np.zeros(3, np.float32))
+    before = out.read_bytes()
+
+    def interrupted(path, array):
+        open(path, "wb").write(b"half an array")
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cli.np, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cli.main(["sample", "--model", str(models_dir / "plain.keras"), "--n", "2", "--out", str(out)])
+    assert out.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["digits.npy"]
+
+
+def test_a_shipped_compact_generator_can_be_sampled(tmp_path, capsys, monkeypatch):
+    from ganlib import pretrained
+
+    out = tmp_path / "digits.npy"
+    assert cli.main(["sample", "--model", str(pretrained.generator_path("mlp")), "--n", "3", "--out", str(out)]) == 0
+    images = np.load(out)
+    assert images.shape == (3, 28, 28, 1) and images.min() >= -1 and images.max() <= 1 and images.std() > 0.1
+    # A truncated copy is refused in one line; so is a shipped file that no longer matches SHA256SUMS.
+    shipped = pretrained.generator_path("mlp")
+    copy = tmp_path / shipped.name
+    copy.write_bytes(shipped.read_bytes()[:-10])
+    assert cli.main(["sample", "--model", str(copy), "--n", "3", "--out", str(out)]) == 2
+    assert "could not load" in capsys.readouterr().err
+    (tmp_path / "SHA256SUMS").write_text(pretrained.CHECKSUM_PATH.read_text())
+    monkeypatch.setattr(pretrained, "PRETRAINED_DIR", tmp_path)
+    monkeypatch.setattr(pretrained, "CHECKSUM_PATH", tmp_path / "SHA256SUMS")
+    assert cli.main(["sample", "--model", str(copy), "--n", "3", "--out", str(out)]) == 2
+    assert "fails its checksum" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command, words", [
+    ("train", ["allowed: an integer from 1 to 4096; default 64", "at most the training digits",
+               "allowed: an integer from 1 to 500; default 20", "default: the recipe's (mlp 0.0008"]),
+    ("sample", ["allowed: an integer from 1 to 100000", "which digit, 0-9", "data/pretrained/<name>.generator.npz"]),
+    ("sweep", ["default: build/sweeps", "a wrong name is answered with the list"]),
+    ("check", ["ends with READY or NOT READY (exit status 0 when ready"]),
+])
+def test_each_commands_help_says_what_is_allowed(capsys, command, words):
+    with pytest.raises(SystemExit):
+        cli.main([command, "--help"])
+    said = " ".join(capsys.readouterr().out.split())   # argparse wraps lines
+    for word in words:
+        assert word in said, (word, said)
