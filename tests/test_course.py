@@ -226,6 +226,10 @@ def notebook_parameters(notebook, **overrides):
     ("08_applications", {"generator_path": "nowhere/generator.keras"},
      r"'generator_path' is 'nowhere/generator.keras', which is not a file"),
     ("03_dcgan", {"artifacts_dir": "{a file}"}, r"'artifacts_dir' is .*, which is a file; allowed: a folder"),
+    ("03_dcgan", {"batch_size": 4096},
+     r"'batch_size' is 4096: one step needs 4,096 training digits and the bundled set has 4,000; allowed: at most 4,000"),
+    ("04_wgan_gp", {"batch_size": 2500},
+     r"'batch_size' is 2500 \(x 2 critic steps\): one step needs 5,000 .* allowed: at most 2,000"),
 ])
 def test_values_allowed_alone_but_not_together_stop_the_notebook_at_once(tmp_path, notebook, overrides, message):
     # Each used to pass configure and fail a training or loading cell minutes later.
@@ -234,3 +238,19 @@ def test_values_allowed_alone_but_not_together_stop_the_notebook_at_once(tmp_pat
     overrides = {name: str(a_file) if value == "{a file}" else value for name, value in overrides.items()}
     with pytest.raises(ParameterError, match=message):
         course.configure(notebook, notebook_parameters(notebook, **overrides), echo=None)
+
+
+def test_the_largest_batch_the_bundled_digits_hold_is_allowed():
+    values = course.configure("04_wgan_gp", notebook_parameters("04_wgan_gp", batch_size=2000), echo=None)
+    assert values["batch_size"] == 2000
+
+
+def test_numpy_numbers_are_taken_as_the_python_numbers_they_stand_for():
+    # `steps = counts[2]` gives an np.int64, which used to be refused as "not an integer".
+    import numpy as np
+
+    values = course.configure("03_dcgan", notebook_parameters("03_dcgan", steps=np.int64(50),
+                                                              learning_rate=np.float32(1e-3)), echo=None)
+    assert values["steps"] == 50 and type(values["steps"]) is int and type(values["learning_rate"]) is float
+    with pytest.raises(ParameterError, match="'steps' is 0"):
+        course.configure("03_dcgan", notebook_parameters("03_dcgan", steps=np.int64(0)), echo=None)

@@ -130,8 +130,21 @@ def test_pipeline_keeps_labels_with_their_images(bundled):
 
 
 def test_pipeline_refuses_a_batch_larger_than_the_data(bundled):
-    with pytest.raises(ValueError, match="batch_size is 200; allowed: 1 to the number of images"):
+    with pytest.raises(ValueError, match="batch_size is 200; allowed: an integer from 1 to the number of images"):
         data.make_dataset(bundled.images[:100], batch_size=200, seed=0)
+    with pytest.raises(ValueError, match="batch_size is 2.5; allowed: an integer"):   # used to reach TF's FloorDiv
+        data.make_dataset(bundled.images[:100], batch_size=2.5, seed=0)
+
+
+@pytest.mark.parametrize("count", [0, -1, 2.0])
+def test_a_split_holds_out_at_least_one_digit_of_each_kind(bundled, count):
+    # 0 used to give an empty held-out set, which the metrics met later with NumPy's warnings.
+    with pytest.raises(ValueError, match=f"held_out_per_class is {count!r}; allowed: an integer >= 1"):
+        data.split_digits(bundled, held_out_per_class=count)
+
+
+def test_the_bundled_training_digits_are_what_a_split_leaves(bundled):
+    assert len(data.split_digits(bundled)[0].images) == data.BUNDLED_TRAINING_DIGITS == 4000
 
 
 def test_pipeline_resumes_at_any_batch_with_the_same_data(bundled):
