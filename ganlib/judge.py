@@ -175,6 +175,10 @@ def embed(features_before_relu, space: str = SPACE) -> np.ndarray:
     return ((features - mean) @ whitening).astype(np.float32)
 
 
+# How far outside [-1, 1] an image may stray (float rounding in a blur, say) before the judge refuses it.
+RANGE_SLACK = 0.01
+
+
 def judge_digits(images, batch_size: int = 500, space: str = SPACE) -> tuple[np.ndarray, np.ndarray]:
     """(features (N, 128) in ``space``, class probabilities (N, 10)) for model-range images (N, 28, 28, 1).
 
@@ -185,6 +189,10 @@ def judge_digits(images, batch_size: int = 500, space: str = SPACE) -> tuple[np.
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 4 or images.shape[1:] != (28, 28, 1):
         raise ValueError(f"images have shape {images.shape}; the judge takes (N, 28, 28, 1) in [-1, 1]")
+    if images.size and not (images.min() >= -1 - RANGE_SLACK and images.max() <= 1 + RANGE_SLACK):
+        # 0-255 pixels are "recognized" with confidence: numbers that mean nothing, given without a word.
+        raise ValueError(f"images range from {images.min():g} to {images.max():g}; the judge takes model-range "
+                         "images in [-1, 1] (data.to_model_range converts 0-255 pixels)")
     before_relu, probabilities = load_judge().predict(images, batch_size=batch_size, verbose=0)
     return embed(before_relu, space), probabilities
 

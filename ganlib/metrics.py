@@ -215,6 +215,10 @@ class Reference:
     def __init__(self, train_images, held_out_images, seed: int = 0, space: str = judge.SPACE):
         if space not in judge.SPACES:
             raise ValueError(f"space is {space!r}; allowed: " + ", ".join(repr(name) for name in judge.SPACES))
+        if len(held_out_images) < 4:
+            # Each half needs two digits for a covariance; fewer ended in NumPy's "infs or NaNs".
+            raise ValueError(f"held_out_images holds {len(held_out_images)} image(s); allowed: at least 4 (two per "
+                             "half), and about 1,000 for stable scores (data.split_digits holds out 1,000)")
         order = np.random.default_rng(seed).permutation(len(held_out_images))
         half = len(order) // 2
         self.train_images = np.asarray(train_images)

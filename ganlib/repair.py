@@ -19,6 +19,7 @@ Masks are arrays of 1 (visible) and 0 (hidden), shaped (28, 28, 1). Images are m
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import keras
@@ -42,6 +43,18 @@ def make_mask(kind: str) -> np.ndarray:
     else:
         raise ValueError(f"mask is {kind!r}; allowed: " + ", ".join(repr(m) for m in MASKS))
     return mask
+
+
+def check_mask(mask, name: str = "mask") -> None:
+    """Raise ``ValueError`` unless ``mask`` is a (28, 28, 1) array of 0s and 1s with a visible pixel.
+
+    Another shape would broadcast against the images into a wrong result, and an all-hidden mask
+    leaves nothing to match (every error a division by zero)."""
+    mask = np.asarray(mask)
+    if mask.shape != (28, 28, 1):
+        raise ValueError(f"{name} has shape {mask.shape}; allowed: (28, 28, 1), as make_mask gives")
+    if not np.any(mask > 0):
+        raise ValueError(f"{name} hides every pixel; allowed: a mask with at least one visible (1) pixel")
 
 
 def hide(images, mask, fill: float = -1.0) -> np.ndarray:
@@ -163,14 +176,19 @@ def latent_search(generator, observed, *, weights=None, forward=None, labels=Non
     """
     if choose_by not in ("loss", "fit"):
         raise ValueError(f"choose_by is {choose_by!r}; allowed: 'loss', 'fit'")
-    if steps < 1 or restarts < 1:
-        raise ValueError(f"steps is {steps} and restarts is {restarts}; allowed: integers >= 1")
+    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1 for n in (steps, restarts)):
+        raise ValueError(f"steps is {steps!r} and restarts is {restarts!r}; allowed: integers >= 1")
     if realism_weight < 0 or (realism_weight > 0 and discriminator is None):
         raise ValueError(f"realism_weight is {realism_weight}; allowed: 0, or a positive number with a discriminator")
     observed = np.asarray(observed, np.float32)
     conditional = sampling.is_conditional(generator)
     if labels is not None and not conditional:
         raise ValueError("labels were given but the generator is unconditional (one input: noise)")
+    if labels is not None and (np.shape(labels) != (len(observed),) or not np.isin(labels, np.arange(10)).all()):
+        raise ValueError(f"labels have shape {np.shape(labels)}; allowed: one digit 0-9 per observed image "
+                         f"({len(observed)},), or None to try all ten")
+    if weights is not None:
+        check_mask(weights, "weights")
     latent_dim = sampling.latent_dim_of(generator)
     digits = [None] if not conditional else (np.arange(10) if labels is None else None)
     per_image = restarts * (len(digits) if digits is not None else 1)
@@ -236,6 +254,7 @@ def repair_with_generator(generator, images, mask, **search) -> Repair:
     ``search``: :func:`latent_search`'s settings (steps, restarts, discriminator, realism_weight, ...).
     """
     images = np.asarray(images, np.float32)
+    check_mask(mask)
     found = latent_search(generator, images, weights=mask, **search)
     return Repair(images=np.where(mask > 0, images, found.generated).astype(np.float32),
                   generated=found.generated, labels=found.labels, visible_error=found.data_error)

@@ -71,6 +71,10 @@ def sample_generator(generator, n: int, seed: int = 0, labels=None, batch_size: 
             shown = "none" if labels is None else f"shape {labels.shape}, values {labels.min()} to {labels.max()}"
             raise ValueError(f"a conditional generator needs one digit 0-9 per image: labels of shape ({n},); "
                              f"got {shown} (balanced_labels(n) asks for every digit in turn)")
+    elif labels is not None:
+        # Keras would drop them with only a warning, and the caller would believe it got those digits.
+        raise ValueError("this generator is unconditional (one input, noise): it cannot be asked for digits; "
+                         "allowed: labels=None")
     noise = seeded_noise(n, latent_dim_of(generator), seed)
     images = generator.predict(generator_inputs(noise, labels), batch_size=batch_size, verbose=0)
     return np.clip(np.asarray(images, dtype=np.float32), -1.0, 1.0)

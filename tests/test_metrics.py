@@ -271,3 +271,9 @@ def test_classifier_score_bounds():
 def test_too_few_samples_is_a_clear_error(reference):
     with pytest.raises(ValueError, match="evaluate at least 500 images"):
         evaluate(np.zeros((10, 28, 28, 1)), reference)
+
+
+def test_a_reference_needs_held_out_digits_for_both_halves(split):
+    train, held_out = split
+    with pytest.raises(ValueError, match=r"held_out_images holds 1 image\(s\); allowed: at least 4"):
+        metrics.Reference(train.images[:100], held_out.images[:1])

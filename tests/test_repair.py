@@ -176,3 +176,23 @@ def test_the_search_leaves_tensorflow_optimizer_options_as_it_found_them():
     repair.latent_search(linear_generator(True), np.zeros((1, 28, 28, 1)), steps=1, restarts=1,
                          discriminator=LabelCritic(), realism_weight=1.0)
     assert tf.config.optimizer.get_experimental_options().get("remapping", True) == before
+
+
+@pytest.mark.parametrize("mask, message", [
+    (np.ones((28, 28)), r"mask has shape \(28, 28\); allowed: \(28, 28, 1\)"),   # used to broadcast to (N, 28, 28, 28)
+    (np.zeros((28, 28, 1)), "mask hides every pixel"),                          # used to give nan errors
+])
+def test_a_mask_that_cannot_mean_what_it_says_is_refused(mask, message):
+    with pytest.raises(ValueError, match=message):
+        repair.repair_with_generator(linear_generator(False), np.zeros((2, 28, 28, 1)), mask, steps=1, restarts=1)
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"labels": [1, 2, 3]}, r"labels have shape \(3,\); allowed: one digit 0-9 per observed image \(2,\)"),
+    ({"labels": [1, 12]}, r"labels have shape \(2,\); allowed: one digit 0-9"),
+    ({"steps": 2.5}, "steps is 2.5 and restarts is 2; allowed: integers >= 1"),
+    ({"weights": np.ones((28, 28))}, r"weights has shape \(28, 28\)"),
+])
+def test_search_settings_are_checked_before_the_search(settings, message):
+    with pytest.raises(ValueError, match=message):
+        repair.latent_search(linear_generator(True), np.zeros((2, 28, 28, 1)), **settings)

@@ -34,3 +34,10 @@ def test_requests_that_cannot_be_drawn_are_named(generators, n, labels, message)
     labels = None if labels == "conditional: none" else labels
     with pytest.raises(ValueError, match=message):
         sampling.sample_generator(generator, n, labels=labels)
+
+
+def test_an_unconditional_generator_refuses_digits(generators):
+    # Keras used to drop the labels with a warning, so the caller got random digits it believed it had chosen.
+    plain, _ = generators
+    with pytest.raises(ValueError, match="unconditional .* cannot be asked for digits; allowed: labels=None"):
+        sampling.sample_generator(plain, 3, labels=[1, 2, 3])
