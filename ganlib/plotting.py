@@ -8,12 +8,15 @@ from pathlib import Path
 import numpy as np
 
 from ganlib.data import to_pixels
+from ganlib.records import atomic_path
 
 
 def image_grid(images, ncols: int | None = None, padding: int = 2) -> np.ndarray:
     """Tile model-range images (N, 28, 28, 1) into one uint8 picture, ``ncols`` per row."""
     pixels = to_pixels(images)[..., 0]
     n, height, width = pixels.shape
+    if n == 0:
+        raise ValueError("images is an empty batch (0 images); allowed: at least 1 image, shape (N, 28, 28, 1)")
     ncols = ncols or math.ceil(math.sqrt(n))
     nrows = math.ceil(n / ncols)
     grid = np.zeros((nrows * (height + padding) + padding, ncols * (width + padding) + padding), np.uint8)
@@ -82,6 +85,10 @@ def save_progress_gif(frames, path, ncols: int | None = None, seconds_per_frame:
     """Write the fixed-noise grids recorded over training as an animated GIF (held on the last frame)."""
     import imageio.v3 as iio
 
+    frames = list(frames)
+    if not frames:
+        raise ValueError("frames is empty (0 grids); allowed: at least 1 batch of images, e.g. the run's "
+                         "snapshots of fixed-noise samples")
     pictures = []
     for images in frames:
         grid = image_grid(images, ncols)
@@ -89,6 +96,7 @@ def save_progress_gif(frames, path, ncols: int | None = None, seconds_per_frame:
     # Hold the final picture so a reader sees where training ended.
     pictures += [pictures[-1]] * 4
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    iio.imwrite(path, np.stack(pictures), extension=".gif", duration=int(seconds_per_frame * 1000), loop=0)
+    # Atomic: an interrupted write must leave the previous run's animation, not a truncated GIF.
+    with atomic_path(path) as partial:
+        iio.imwrite(partial, np.stack(pictures), extension=".gif", duration=int(seconds_per_frame * 1000), loop=0)
     return path

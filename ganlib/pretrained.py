@@ -83,6 +83,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ganlib.records import atomic_path
+
 NAMES = ("mlp", "dcgan", "wgan-gp", "conditional")   # the same four as ganlib.recipes.RECIPES
 NOTEBOOK_OF = {"mlp": "02_article_gan", "dcgan": "03_dcgan", "wgan-gp": "04_wgan_gp",
                "conditional": "07_conditional_gan"}
@@ -273,7 +275,9 @@ def sha256_of(path) -> str:
 def write_checksums() -> Path:
     """Rewrite SHA256SUMS for every shipped model file (the training script calls this)."""
     lines = [f"{sha256_of(path)}  {path.name}\n" for path in sorted(PRETRAINED_DIR.glob("*.npz"))]
-    CHECKSUM_PATH.write_text("".join(lines))
+    # Atomic: a truncated SHA256SUMS would make every shipped model fail verify().
+    with atomic_path(CHECKSUM_PATH) as partial:
+        partial.write_text("".join(lines))
     return CHECKSUM_PATH
 
 

@@ -33,6 +33,8 @@ from typing import Callable
 import nbformat
 import polib
 
+from ganlib.records import atomic_path
+
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = {"zh": "中文 (简体)"}
 
@@ -89,9 +91,18 @@ def load_catalog(path: Path) -> polib.POFile:
         catalog.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
         return catalog
     try:
-        return polib.pofile(str(path), wrapwidth=0)
+        catalog = polib.pofile(str(path), wrapwidth=0)
     except (OSError, ValueError) as error:
         raise TranslationError(f"{path} cannot be read as a gettext .po file: {error}") from error
+    # polib reads some broken files leniently (an unterminated msgid becomes an entry without msgctxt);
+    # every entry this module writes has one, so an entry without it is damage, not an obsolete cell.
+    for entry in catalog:
+        if entry.msgctxt is None:
+            where = f" at line {entry.linenum}" if entry.linenum else ""
+            raise TranslationError(f"{path} cannot be read as a gettext .po file: the entry{where} has no msgctxt "
+                                   f"(its cell id), so the file is damaged (an unterminated quote?): "
+                                   f"msgid {entry.msgid[:40]!r}")
+    return catalog
 
 
 def problems(notebook_path: Path, catalog: polib.POFile) -> list[Problem]:
@@ -287,14 +298,21 @@ def translate_course(lang: str, update: bool = False, check_only: bool = False, 
     """
     check_language(lang)
     root = root or ROOT
+    notebooks = english_notebooks(root)
+    if not notebooks:
+        # Otherwise an empty loop would read as "everything up to date".
+        echo(f"error: no English notebooks (NN_*.ipynb) were found in {root / 'notebooks'}; "
+             "nothing to translate or check")
+        return 1
     status = 0
-    for notebook in english_notebooks(root):
+    for notebook in notebooks:
         path = catalog_path(notebook, lang, root)
         catalog = load_catalog(path)
         if update:
             catalog = update_catalog(notebook, catalog)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            catalog.save(str(path))
+            # Atomic: a Ctrl-C while saving must not truncate a translator's work.
+            with atomic_path(path) as partial:
+                catalog.save(str(partial))
         found = problems(notebook, catalog)
         blocking = [p for p in found if p.kind != "obsolete"]
         for problem in found:
@@ -308,7 +326,8 @@ def translate_course(lang: str, update: bool = False, check_only: bool = False, 
             echo(f"{notebook.stem}: up to date")
             continue
         target = edition_path(notebook, lang)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(build_edition(notebook, catalog, lang, translate_output), target)
+        edition = build_edition(notebook, catalog, lang, translate_output)
+        with atomic_path(target) as partial:
+            nbformat.write(edition, partial)
         echo(f"{notebook.stem}: wrote {target.relative_to(root)}")
     return status

@@ -31,3 +31,36 @@ def test_digits_can_be_drawn_pixel_by_pixel_and_default_to_matplotlibs_smoothing
     assert blocky.images[0].get_interpolation() == "nearest"
     assert default.images[0].get_interpolation() == plt.rcParams["image.interpolation"]
     plt.close("all")
+
+
+def test_no_images_is_refused_with_what_is_allowed(tmp_path):
+    import numpy as np
+    import pytest
+
+    with pytest.raises(ValueError, match=r"images is an empty batch \(0 images\); allowed: at least 1 image"):
+        plotting.image_grid(np.zeros((0, 28, 28, 1)))
+    with pytest.raises(ValueError, match=r"frames is empty \(0 grids\); allowed: at least 1 batch"):
+        plotting.save_progress_gif([], tmp_path / "progress.gif")
+    assert not (tmp_path / "progress.gif").exists()
+
+
+def test_an_interrupted_progress_gif_leaves_the_previous_one(tmp_path, monkeypatch):
+    import imageio.v3 as iio
+    import numpy as np
+    import pytest
+
+    frames = [np.zeros((4, 28, 28, 1), np.float32), np.ones((4, 28, 28, 1), np.float32)]
+    path = plotting.save_progress_gif(frames, tmp_path / "progress.gif")
+    before = path.read_bytes()
+    assert iio.imread(path).shape[0] == len(frames)       # written whole (Pillow merges the held frames)
+
+    def interrupted(uri, *args, **kwargs):                  # half a GIF written, then Ctrl-C
+        with open(uri, "wb") as file:
+            file.write(b"GIF89a")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(iio, "imwrite", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        plotting.save_progress_gif(frames[:1], path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.gif"]

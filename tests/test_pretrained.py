@@ -165,6 +165,26 @@ def test_a_file_without_a_checksum_entry_is_refused(shipped_copy):
     assert pretrained.read_compact(pretrained.generator_path("conditional")).count_params() == 516853
 
 
+def test_an_interrupted_checksum_rewrite_leaves_the_previous_sha256sums(shipped_copy, monkeypatch):
+    from pathlib import Path
+
+    sums = shipped_copy / "SHA256SUMS"
+    before = sums.read_bytes()
+    assert pretrained.write_checksums() == sums and sums.read_bytes() == before   # same files, same list
+    files = sorted(p.name for p in shipped_copy.iterdir())
+
+    def interrupted(self, text, *args, **kwargs):   # one line written, then Ctrl-C
+        with open(self, "w") as file:
+            file.write(text.splitlines(True)[0])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "write_text", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pretrained.write_checksums()
+    assert sums.read_bytes() == before
+    assert sorted(p.name for p in shipped_copy.iterdir()) == files      # no partial file left
+
+
 @pytest.mark.parametrize("name", [n for n in pretrained.NAMES if n not in pretrained.SHIPPED])
 def test_a_recipe_not_shipped_yet_says_how_to_get_one(name, tmp_path):
     with pytest.raises(pretrained.PretrainedError, match=f"ships with this version of the course yet.*--only {name}"):

@@ -149,3 +149,78 @@ def test_the_glossary_is_checked_cell_by_cell(tmp_path):
     one_cell_off = translated(path, ["# 01 · 标题\n\n学习率为 2e-4。", "## 一节\n\n更大的步长。"])
     assert translation.review(path, one_cell_off, terms) == [
         f"01_demo: cell {notebook.cells[2].id}: the English says 'learning rate'; the translation does not say '学习率'"]
+
+
+def leftovers(folder):
+    return sorted(p.name for p in folder.iterdir() if ".partial" in p.name)
+
+
+def test_an_interrupted_update_leaves_the_translators_po_file_as_it_was(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    english_notebook(tmp_path / "notebooks" / "01_demo.ipynb")
+    translation.translate_course("zh", update=True, root=tmp_path, echo=lambda line: None)
+    path = tmp_path / "translations" / "zh" / "01_demo.po"
+    catalog = polib.pofile(str(path))
+    catalog[0].msgstr = "# 01 · 标题"
+    catalog.save(str(path))
+    before = path.read_bytes()
+
+    def interrupted(self, fpath=None, *args, **kwargs):   # half the file written, then Ctrl-C
+        with open(fpath, "w", encoding="utf-8") as file:
+            file.write('msgctxt "x"\nmsgid "')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(polib.POFile, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        translation.translate_course("zh", update=True, root=tmp_path, echo=lambda line: None)
+    assert path.read_bytes() == before
+    assert leftovers(path.parent) == []
+
+
+def test_an_interrupted_edition_write_leaves_the_previous_edition(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    english_notebook(tmp_path / "notebooks" / "01_demo.ipynb")
+    translation.translate_course("zh", update=True, root=tmp_path, echo=lambda line: None)
+    path = tmp_path / "translations" / "zh" / "01_demo.po"
+    catalog = polib.pofile(str(path))
+    for entry, text in zip(catalog, ["# 01 · 标题", "## 一节"]):
+        entry.msgstr = text
+    catalog.save(str(path))
+    assert translation.translate_course("zh", root=tmp_path, echo=lambda line: None) == 0
+    edition = tmp_path / "notebooks" / "zh" / "01_demo.ipynb"
+    before = edition.read_bytes()
+
+    def interrupted(notebook, fp, *args, **kwargs):
+        with open(fp, "w", encoding="utf-8") as file:
+            file.write('{"cells": [')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(nbformat, "write", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        translation.translate_course("zh", root=tmp_path, echo=lambda line: None)
+    assert edition.read_bytes() == before
+    assert leftovers(edition.parent) == []
+
+
+def test_an_entry_without_a_cell_id_is_reported_as_a_damaged_file(tmp_path):
+    """polib reads `msgid "unterminated` leniently, as an entry with no msgctxt: that is damage, not an
+    obsolete cell "None"."""
+    (tmp_path / "notebooks").mkdir()
+    english_notebook(tmp_path / "notebooks" / "01_demo.ipynb")
+    path = tmp_path / "translations" / "zh" / "01_demo.po"
+    path.parent.mkdir(parents=True)
+    path.write_text('msgid "unterminated\n', encoding="utf-8")
+    said = []
+    with pytest.raises(translation.TranslationError, match="01_demo.po cannot be read.*no msgctxt") as error:
+        translation.translate_course("zh", check_only=True, root=tmp_path, echo=said.append)
+    assert "cell None" not in str(error.value) and not any("cell None" in line for line in said)
+    path.write_text('msgctxt "a1"\nmsgid "x"\nmsgstr "y"\n\nmsgid "unterminated\n', encoding="utf-8")
+    with pytest.raises(translation.TranslationError, match=r"01_demo.po .* at line 5 has no msgctxt"):
+        translation.load_catalog(path)
+
+
+def test_a_folder_without_english_notebooks_is_not_reported_as_up_to_date(tmp_path):
+    said = []
+    assert translation.translate_course("zh", check_only=True, root=tmp_path, echo=said.append) == 1
+    assert said == [f"error: no English notebooks (NN_*.ipynb) were found in {tmp_path / 'notebooks'}; "
+                    "nothing to translate or check"]
