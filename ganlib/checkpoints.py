@@ -240,8 +240,12 @@ def save(folder, gan, meta: dict, arrays: dict[str, np.ndarray] | None = None) -
     return folder / FILE_NAME
 
 
-def restore(folder, gan) -> tuple[dict, dict[str, np.ndarray]] | None:
-    """Load the checkpoint in ``folder`` into ``gan``; returns (meta, arrays), or None if there is none."""
+def restore(folder, gan, run_key: dict | None = None) -> tuple[dict, dict[str, np.ndarray]] | None:
+    """Load the checkpoint in ``folder`` into ``gan``; returns (meta, arrays), or None if there is none.
+
+    With ``run_key``, a checkpoint stored under another key is refused. Every check comes before the
+    first variable is assigned, so a refused checkpoint leaves ``gan`` as it was.
+    """
     path = Path(folder) / FILE_NAME
     if not path.is_file():
         return None
@@ -251,6 +255,11 @@ def restore(folder, gan) -> tuple[dict, dict[str, np.ndarray]] | None:
         meta = json.loads(str(contents["meta"]))
     except Exception as error:  # a truncated or foreign file: numpy and zipfile raise several types
         raise CheckpointError(f"{path} cannot be read ({error}); delete it to start training afresh") from error
+    # A folder copied or renamed by hand, or two keys with the same 12-hex-digit name.
+    if run_key is not None and meta.get("run") != run_key:
+        stored_key = meta.get("run") if isinstance(meta.get("run"), dict) else {}
+        raise CheckpointError(f"the checkpoint in {folder} is from a run with other settings "
+                              f"({differences(stored_key, run_key)}); delete it to start afresh")
     variables = training_variables(gan)
     stored_count = sum(name.startswith("variable_") for name in contents)
     if stored_count != len(variables):
@@ -261,6 +270,7 @@ def restore(folder, gan) -> tuple[dict, dict[str, np.ndarray]] | None:
         if tuple(value.shape) != tuple(variable.shape):
             raise CheckpointError(f"{path}: variable {i} ({variable.path}) has shape {value.shape} there but "
                                   f"{tuple(variable.shape)} here: it was written for another model")
-        variable.assign(value)
+    for i, variable in enumerate(variables):
+        variable.assign(contents[f"variable_{i}"])
     arrays = {name[len("array_"):]: value for name, value in contents.items() if name.startswith("array_")}
     return meta, arrays

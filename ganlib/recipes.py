@@ -52,6 +52,7 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
           generator_width: int | None = None, adam_betas: tuple[float, float] | None = None) -> training.GAN:
     """A compiled ``training.GAN`` for ``recipe``; ``learning_rate``, ``jit_compile``,
     ``steps_per_execution``, ``hidden_units`` and ``n_critic`` None keep the recipe's own.
+    ``width`` is the convolutions' width (the MLP has none: it takes only the default, 32).
     ``augment`` and ``label_smoothing`` go to ``training.GAN`` (off in every recipe; benchmarks screen them).
     ``hidden_units`` is the fully connected layer of the DCGAN's two networks and of the WGAN-GP's
     generator (0: none); ``discriminator_hidden_units`` gives the DCGAN's discriminator a layer of another
@@ -110,6 +111,11 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
                                        and all(isinstance(b, (int, float)) and 0.0 <= b < 1.0 for b in adam_betas)):
         raise ValueError(f"adam_betas is {adam_betas!r}; allowed: two numbers from 0 up to (not including) 1, "
                          "or None (the recipe's own)")
+    # The MLP has no convolutions. Its default passes: data/train_pretrained.py gives every recipe width=32.
+    if recipe == "mlp" and width != 32:
+        raise ValueError(f"width is for the 'dcgan', 'wgan-gp' and 'conditional' recipes, not {recipe!r}")
+    if isinstance(width, bool) or not isinstance(width, numbers.Integral) or width < 1:
+        raise ValueError(f"width is {width!r}; allowed: an integer >= 1")
     keras.utils.set_random_seed(seed)
     common = dict(latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed, augment=augment,
                   label_smoothing=label_smoothing)

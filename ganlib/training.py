@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
@@ -92,8 +93,9 @@ class GAN(keras.Model):
         super().__init__(**kwargs)
         if loss not in LOSSES:
             raise ValueError(f"loss is {loss!r}; allowed: " + ", ".join(repr(name) for name in LOSSES))
-        if n_critic < 1:
-            raise ValueError(f"n_critic is {n_critic}; allowed: an integer >= 1")
+        # Checked before penalty_every, whose message names n_critic as a divisor.
+        if isinstance(n_critic, bool) or not isinstance(n_critic, numbers.Integral) or n_critic < 1:
+            raise ValueError(f"n_critic is {n_critic!r}; allowed: an integer >= 1")
         if int(penalty_every) != penalty_every or penalty_every < 1 or n_critic % penalty_every:
             raise ValueError(f"penalty_every is {penalty_every!r}; allowed: an integer >= 1 that divides n_critic "
                              f"({n_critic})")
@@ -101,6 +103,10 @@ class GAN(keras.Model):
             raise ValueError("penalty_every belongs to a gradient penalty: set gp_weight > 0")
         if (gp_weight or clip_value) and not GAME_LOSSES[loss].critic:
             raise ValueError("gp_weight and clip_value belong to loss='wasserstein'")
+        # The real target is 1 - label_smoothing: 1 or more would reward calling real images fake.
+        if not (isinstance(label_smoothing, numbers.Real) and 0.0 <= label_smoothing < 1.0):
+            raise ValueError(f"label_smoothing is {label_smoothing!r}; allowed: a number from 0 up to (not "
+                             "including) 1")
         if label_smoothing and GAME_LOSSES[loss].critic:
             raise ValueError("label_smoothing belongs to loss='non_saturating' or 'minimax': a critic has no target")
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
@@ -116,6 +122,13 @@ class GAN(keras.Model):
             if len(network.inputs) != expected_inputs:
                 kind = "an unconditional GAN" if num_classes is None else "a conditional GAN (num_classes set)"
                 raise ValueError(f"the {role} takes {len(network.inputs)} inputs; {kind} needs {expected_inputs}")
+        # The noise is the generator's first input, the digit its second (sampling.network_inputs); a
+        # mismatch would otherwise surface only in the first train step.
+        noise_size = generator.inputs[0].shape[-1]
+        if isinstance(latent_dim, bool) or not isinstance(latent_dim, numbers.Integral) or latent_dim < 1 or (
+                noise_size is not None and latent_dim != noise_size):
+            allowed = f"{noise_size}, the size of the generator's noise input" if noise_size else "an integer >= 1"
+            raise ValueError(f"latent_dim is {latent_dim!r}; allowed: {allowed}")
         self.num_classes = num_classes
         self.generator = generator
         self.discriminator = discriminator
@@ -259,7 +272,7 @@ class TrainingRun:
     """What :func:`train` returns: per-chunk history, the sample grids, and the time it took.
 
     ``checkpoint_dir``: the run's own checkpoint folder (``.../checkpoints/run-<key>``), None
-    without checkpoints; ``notice``: the one line train printed about resuming or starting afresh.
+    without checkpoints; ``notice``: the one line train printed about resuming, a finished run or starting afresh.
     """
 
     history: dict[str, list[float]]
@@ -311,6 +324,26 @@ def without_remapping():
         tf.config.optimizer.set_experimental_options({"remapping": before})
 
 
+def _check_labels(gan: GAN, images, labels) -> None:
+    """Refuse labels that do not fit the GAN or the images here, rather than inside tf.data or a train step."""
+    if not gan.conditional:
+        if labels is not None:
+            raise ValueError("this GAN is unconditional (num_classes None): it trains on images alone; "
+                             "allowed: labels=None")
+        return
+    if labels is None:
+        raise ValueError("a conditional GAN trains on (images, labels): pass labels= to train()")
+    values = np.asarray(labels)
+    if values.ndim != 1 or len(values) != len(images):
+        raise ValueError(f"labels has shape {values.shape}; allowed: one digit per image, shape ({len(images)},)")
+    # A label outside the embedding's rows would fail as an index error deep in the first train step.
+    if len(values) and (not np.issubdtype(values.dtype, np.number) or np.any(values != np.round(values))
+                        or values.min() < 0 or values.max() >= gan.num_classes):
+        shown = f"values {values.min()} to {values.max()}" if np.issubdtype(values.dtype, np.number) else values.dtype
+        raise ValueError(f"labels has {shown}; allowed: whole numbers 0 to {gan.num_classes - 1} "
+                         f"(num_classes={gan.num_classes})")
+
+
 def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, labels=None, snapshots: int = 20,
           grid: SampleGrid | None = None, callbacks=(), artifacts_dir=None,
           time_budget: float | None = None, verbose: int = 2) -> TrainingRun:
@@ -333,6 +366,7 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
             raise ValueError(f"{name} is {value!r}; allowed: an integer >= 1")
     if time_budget is not None and not (isinstance(time_budget, numbers.Real) and 0 < time_budget < math.inf):
         raise ValueError(f"time_budget is {time_budget!r}; allowed: a number of seconds greater than 0, or None")
+    _check_labels(gan, images, labels)
     snapshots = max(1, min(snapshots, steps))
     steps_per_epoch = math.ceil(steps / snapshots)
     # One batch per critic step: a generator step consumes n_critic batches of real images.
@@ -350,15 +384,11 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
         run_key = checkpoints.run_key(gan, images, labels, steps=snapshots * steps_per_epoch, snapshots=snapshots,
                                       batch_size=batch_size, seed=seed, time_budget=time_budget)
         folder = root / checkpoints.fingerprint(run_key)
-        restored = checkpoints.restore(folder, gan)
+        restored = checkpoints.restore(folder, gan, run_key)
         if restored is None:
             notice = checkpoints.fresh_run_notice(root, folder, run_key) or ""
         else:
             meta, arrays = restored
-            if meta["run"] != run_key:   # two keys with the same 12-hex-digit name: practically never
-                raise checkpoints.CheckpointError(
-                    f"the checkpoint in {folder} is from a run with other settings "
-                    f"({checkpoints.differences(meta['run'], run_key)}); delete it to start afresh")
             start_epoch, history, prior_seconds = meta["epoch"], meta["history"], meta["wall_seconds"]
             grid.noise, grid.steps, grid.frames = arrays["grid_noise"], list(meta["grid_steps"]), list(arrays["grid_frames"])
             guard.last_good = f"{folder / checkpoints.FILE_NAME} (step {meta['step']})"
@@ -366,7 +396,12 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
             if len(saved_trackers) == len(judges):   # the same trackers, in order: continue their records
                 for tracker, state in zip(judges, saved_trackers):
                     tracker.restore(state)
-            notice = f"Resuming from the checkpoint at step {meta['step']:,} of {snapshots * steps_per_epoch:,}."
+            progress = f"step {meta['step']:,} of {snapshots * steps_per_epoch:,}"
+            if start_epoch >= snapshots or (time_budget is not None and prior_seconds >= time_budget):
+                spent = ", its time budget spent" if start_epoch < snapshots else ""
+                notice = f"Found the finished run's checkpoint ({progress}{spent}): nothing left to train."
+            else:
+                notice = f"Resuming from the checkpoint at {progress}."
         if notice and verbose:
             print(notice)
         extra = [Checkpointer(folder, run_key, grid, guard, history, prior_seconds, trackers=judges)]

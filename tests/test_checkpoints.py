@@ -13,7 +13,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from conftest import stand_in_gan, stand_in_generator
+from conftest import stand_in_discriminator, stand_in_gan, stand_in_generator
 
 from ganlib import checkpoints, records, training
 from ganlib.callbacks import TrainingDiverged
@@ -65,6 +65,7 @@ def test_a_resumed_run_ends_exactly_where_the_uninterrupted_one_does(images, tmp
     resumed = small_gan()       # a fresh process would rebuild the model like this
     run = training.train(resumed, images, artifacts_dir=tmp_path, **settings)
     assert run.resumed_from == 6 and run.steps == 12
+    assert run.notice == "Resuming from the checkpoint at step 6 of 12."
     assert int(resumed.g_optimizer.iterations) == 12
     for a, b in zip(state(straight), state(resumed)):
         np.testing.assert_array_equal(a, b)
@@ -80,6 +81,8 @@ def test_a_finished_run_is_not_trained_again(images, tmp_path):
     again = small_gan()
     run = training.train(again, images, **settings)
     assert run.resumed_from == 4 and int(again.g_optimizer.iterations) == 4
+    # Not "Resuming from ...": nothing is left to train.
+    assert run.notice == "Found the finished run's checkpoint (step 4 of 4): nothing left to train."
     for a, b in zip(state(first), state(again)):
         np.testing.assert_array_equal(a, b)
 
@@ -181,6 +184,57 @@ def test_a_checkpoint_of_another_model_is_refused(images, tmp_path):
         checkpoints.restore(tmp_path, other)
 
 
+def test_a_run_that_spent_its_time_budget_says_nothing_is_left(images, tmp_path):
+    settings = dict(steps=4, batch_size=32, snapshots=2, verbose=0, artifacts_dir=tmp_path, time_budget=60.0)
+    training.train(small_gan(), images, **settings)
+    path = only_checkpoint(tmp_path)
+    with np.load(path) as stored:
+        contents = {name: stored[name] for name in stored.files}
+    meta = json.loads(str(contents["meta"]))
+    meta.update(epoch=1, step=2, wall_seconds=61.0)   # as if the budget ran out after the first chunk
+    contents["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **contents)
+    run = training.train(small_gan(), images, **settings)
+    assert run.notice == "Found the finished run's checkpoint (step 2 of 4, its time budget spent): nothing left to train."
+
+
+def rewrite_run_key(path, change):
+    """Store the checkpoint at ``path`` under a run key with ``change`` applied (a folder copied by hand)."""
+    with np.load(path) as stored:
+        contents = {name: stored[name] for name in stored.files}
+    meta = json.loads(str(contents["meta"]))
+    meta["run"].update(change)
+    contents["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **contents)
+
+
+def test_a_checkpoint_of_another_run_key_is_refused_before_it_touches_the_model(images, tmp_path):
+    # The variables used to be assigned first and the keys compared after: the error left the model
+    # holding the other run's weights.
+    settings = dict(steps=2, batch_size=32, snapshots=1, verbose=0, artifacts_dir=tmp_path)
+    training.train(small_gan(), images, **settings)
+    rewrite_run_key(only_checkpoint(tmp_path), {"seed": 99})
+    gan = small_gan()
+    before = state(gan)
+    with pytest.raises(checkpoints.CheckpointError, match=r"other settings \(seed 99 -> 0\); delete it"):
+        training.train(gan, images, **settings)
+    for a, b in zip(before, state(gan)):
+        np.testing.assert_array_equal(a, b)
+    assert int(gan.g_optimizer.iterations) == 0
+
+
+def test_a_checkpoint_of_another_shape_is_refused_before_it_touches_the_model(images, tmp_path):
+    # The generator's variables come first and match; the discriminator's do not.
+    training.train(small_gan(), images, steps=2, batch_size=32, snapshots=1, verbose=0, artifacts_dir=tmp_path)
+    other = stand_in_gan(discriminator=stand_in_discriminator(hidden=8), hidden=64, ema_decay=0.99,
+                         learning_rate=1e-3)
+    before = state(other)
+    with pytest.raises(checkpoints.CheckpointError, match="has shape .* written for another model"):
+        checkpoints.restore(only_checkpoint(tmp_path).parent, other)
+    for a, b in zip(before, state(other)):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_a_nan_loss_stops_training_and_names_the_last_good_checkpoint(images, tmp_path):
     poisoned = images.copy()
     poisoned[:] = np.nan
@@ -227,7 +281,8 @@ def checkpoint_of(artifacts):
     return found[0] if found else None
 
 
-STARTS_WORKING = re.compile(r"Epoch \d|Resuming from")   # what train prints as it starts (or resumes) training
+# What train prints as it starts, resumes or finds its run finished.
+STARTS_WORKING = re.compile(r"Epoch \d|Resuming from|Found the finished run's checkpoint")
 
 
 def timed_in_process(arguments):
@@ -278,7 +333,7 @@ def test_training_killed_at_ten_random_moments_ends_bit_identical_to_an_uninterr
     # Ten moments on the uninterrupted run's clock, which starts at its first checkpoint: seven drawn
     # uniformly over its training (the steps and their checkpoints), three over its judging and
     # saving, so that both parts are hit on any machine. A restart's clock starts when it writes its
-    # first checkpoint (or, for a finished run, when it says it resumes), at that checkpoint's place
+    # first checkpoint (or, for a finished run, when it says so), at that checkpoint's place
     # on the uninterrupted clock, and it is killed when it reaches the next moment. What a process
     # does before that (start-up, tracing the train step) writes nothing: killing it there is safe,
     # but costs time and tests nothing.

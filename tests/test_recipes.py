@@ -184,3 +184,23 @@ def test_a_learning_rate_that_cannot_train_is_refused_not_replaced(name, value):
         recipes.build("mlp", jit_compile=False, **{name: value})
     assert recipes.build("mlp", jit_compile=False, learning_rate=None).g_optimizer.learning_rate.numpy() == \
         pytest.approx(recipes.LEARNING_RATE["mlp"])
+
+
+def test_width_is_refused_where_it_does_not_apply_and_checked_where_it_does():
+    # The MLP has no convolutions: width=7 used to be ignored silently. Its default, 32, passes
+    # (data/train_pretrained.py gives it to every recipe).
+    with pytest.raises(ValueError, match="width is for the 'dcgan', 'wgan-gp' and 'conditional' recipes, not 'mlp'"):
+        recipes.build("mlp", jit_compile=False, width=7)
+    assert recipes.build("mlp", jit_compile=False, width=32).generator.count_params() == \
+        recipes.build("mlp", jit_compile=False).generator.count_params()
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match=f"width is {bad!r}; allowed: an integer >= 1"):
+            recipes.build("dcgan", jit_compile=False, width=bad)
+
+
+@pytest.mark.parametrize("value", [2.0, 1.0, -0.1, float("nan")])
+def test_a_label_smoothing_outside_zero_to_one_is_refused(value):
+    # 2.0 used to be accepted: a real target of -1.
+    with pytest.raises(ValueError, match=f"label_smoothing is {value!r}; allowed: a number from 0 up to"):
+        recipes.build("mlp", jit_compile=False, label_smoothing=value)
+    assert recipes.build("mlp", jit_compile=False, label_smoothing=0.1).label_smoothing == 0.1

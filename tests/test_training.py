@@ -6,7 +6,7 @@ import json
 import keras
 import numpy as np
 import pytest
-from conftest import LATENT, garbage_left_behind, stand_in_gan
+from conftest import LATENT, garbage_left_behind, stand_in_discriminator, stand_in_gan, stand_in_generator
 
 from ganlib import data, losses, models, records, training
 
@@ -123,10 +123,27 @@ def test_weight_clipping_keeps_critic_weights_inside_the_bound(batches):
      r"penalty_every is 3; allowed: an integer >= 1 that divides n_critic \(2\)"),
     ({"loss": "wasserstein", "gp_weight": 10.0, "penalty_every": 0}, "penalty_every is 0; allowed"),
     ({"loss": "wasserstein", "n_critic": 2, "penalty_every": 2}, "penalty_every belongs to a gradient penalty"),
+    # n_critic is checked first: 1.5 used to be blamed on penalty_every, "2" to raise a raw TypeError.
+    ({"n_critic": 1.5}, r"n_critic is 1.5; allowed: an integer >= 1"),
+    ({"n_critic": "2"}, r"n_critic is '2'; allowed: an integer >= 1"),
+    ({"label_smoothing": 2.0}, r"label_smoothing is 2.0; allowed: a number from 0 up to \(not including\) 1"),
+    ({"label_smoothing": -0.1}, r"label_smoothing is -0.1; allowed"),
+    ({"label_smoothing": 1.0}, r"label_smoothing is 1.0; allowed"),
 ])
 def test_bad_settings_are_refused_with_a_clear_message(kwargs, message):
     with pytest.raises(ValueError, match=message):
         training.GAN(None, None, latent_dim=LATENT, **kwargs)
+
+
+@pytest.mark.parametrize("num_classes", [None, 10])
+def test_a_latent_dim_other_than_the_generators_noise_size_is_refused(num_classes):
+    # It used to be accepted and to fail only in the first train step. A conditional generator's
+    # noise is its first input; its second, the digit, has no size to compare.
+    generator = stand_in_generator(num_classes=num_classes)
+    discriminator = stand_in_discriminator(num_classes=num_classes)
+    with pytest.raises(ValueError, match=f"latent_dim is 5; allowed: {LATENT}, the size of the generator's noise input"):
+        training.GAN(generator, discriminator, latent_dim=5, num_classes=num_classes)
+    assert training.GAN(generator, discriminator, latent_dim=LATENT, num_classes=num_classes).latent_dim == LATENT
 
 
 def test_train_records_grids_and_saves_the_artifacts(bundled, tmp_path):
@@ -252,3 +269,27 @@ def test_run_lengths_that_would_never_end_or_never_start_are_refused(bundled, se
     arguments = {"steps": 1, "batch_size": 16, "snapshots": 1, "verbose": 0, **settings}
     with pytest.raises(ValueError, match=message):
         training.train(tiny_gan("non_saturating"), bundled.images[:64], **arguments)
+
+
+def test_labels_for_an_unconditional_gan_are_refused(bundled):
+    # They used to be ignored in training, yet to enter the run key.
+    with pytest.raises(ValueError, match="unconditional .* allowed: labels=None"):
+        training.train(tiny_gan(), bundled.images[:64], labels=bundled.labels[:64], steps=1, batch_size=16,
+                       snapshots=1, verbose=0)
+
+
+@pytest.mark.parametrize("labels, message", [
+    (lambda digits: digits[:63], r"labels has shape \(63,\); allowed: one digit per image, shape \(64,\)"),
+    (lambda digits: digits[:64, None], r"labels has shape \(64, 1\); allowed"),
+    (lambda digits: np.where(np.arange(64) == 5, 10, digits[:64]), "labels has values 0 to 10; allowed: whole numbers "
+                                                                   r"0 to 9 \(num_classes=10\)"),
+    (lambda digits: np.where(np.arange(64) == 5, -1, digits[:64]), "labels has values -1 to 9; allowed"),
+    (lambda digits: digits[:64] + 0.5, "labels has values 0.5 to 9.5; allowed: whole numbers"),
+])
+def test_labels_that_do_not_fit_the_images_or_the_classes_are_refused_before_training(bundled, labels, message):
+    # A wrong length or an unknown digit used to reach TensorFlow as an InvalidArgumentError in tf.data.
+    gan = stand_in_gan(num_classes=10, run_eagerly=True)
+    with pytest.raises(ValueError, match=message):
+        training.train(gan, bundled.images[:64], labels=labels(np.arange(64) % 10), steps=1, batch_size=16,
+                       snapshots=1, verbose=0)
+    assert int(gan.g_optimizer.iterations) == 0
