@@ -58,6 +58,11 @@ GAME_LOSSES = {
 LOSSES = tuple(GAME_LOSSES)
 
 
+def _is_whole(value) -> bool:
+    """A whole number (2 or 2.0), not a bool or a string: what a count of steps or classes may be."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer()
+
+
 class GAN(keras.Model):
     """A generator and a discriminator (or critic) trained against each other.
 
@@ -96,7 +101,7 @@ class GAN(keras.Model):
         # Checked before penalty_every, whose message names n_critic as a divisor.
         if isinstance(n_critic, bool) or not isinstance(n_critic, numbers.Integral) or n_critic < 1:
             raise ValueError(f"n_critic is {n_critic!r}; allowed: an integer >= 1")
-        if int(penalty_every) != penalty_every or penalty_every < 1 or n_critic % penalty_every:
+        if not _is_whole(penalty_every) or penalty_every < 1 or n_critic % penalty_every:
             raise ValueError(f"penalty_every is {penalty_every!r}; allowed: an integer >= 1 that divides n_critic "
                              f"({n_critic})")
         if penalty_every > 1 and not gp_weight:
@@ -111,8 +116,8 @@ class GAN(keras.Model):
             raise ValueError("label_smoothing belongs to loss='non_saturating' or 'minimax': a critic has no target")
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay is {ema_decay}; allowed: a number between 0 and 1 (e.g. 0.999), or None")
-        if num_classes is not None and (int(num_classes) != num_classes or num_classes < 2):
-            raise ValueError(f"num_classes is {num_classes}; allowed: an integer >= 2, or None (unconditional)")
+        if num_classes is not None and (not _is_whole(num_classes) or num_classes < 2):
+            raise ValueError(f"num_classes is {num_classes!r}; allowed: an integer >= 2, or None (unconditional)")
         if num_classes is not None and gp_weight:
             # Real and generated images carry different labels, so an interpolate has no one label.
             raise ValueError("gp_weight is not supported with num_classes: the course's conditional GAN "

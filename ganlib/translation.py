@@ -102,6 +102,15 @@ def load_catalog(path: Path) -> polib.POFile:
             raise TranslationError(f"{path} cannot be read as a gettext .po file: the entry{where} has no msgctxt "
                                    f"(its cell id), so the file is damaged (an unterminated quote?): "
                                    f"msgid {entry.msgid[:40]!r}")
+    # Two live entries for one cell: every reader keys entries by cell id, so one would vanish unseen.
+    seen = set()
+    for entry in catalog:
+        if entry.obsolete:
+            continue
+        if entry.msgctxt in seen:
+            raise TranslationError(f"{path} has a second entry for cell {entry.msgctxt!r} at line {entry.linenum}; "
+                                   "allowed: one entry per cell: delete the one to drop")
+        seen.add(entry.msgctxt)
     return catalog
 
 
@@ -326,8 +335,13 @@ def translate_course(lang: str, update: bool = False, check_only: bool = False, 
             echo(f"{notebook.stem}: up to date")
             continue
         target = edition_path(notebook, lang)
-        edition = build_edition(notebook, catalog, lang, translate_output)
+        text = nbformat.writes(build_edition(notebook, catalog, lang, translate_output))
+        text += "" if text.endswith("\n") else "\n"   # as nbformat.write ends a file
+        if target.is_file() and target.read_text(encoding="utf-8") == text:
+            # Rewriting an identical file would only touch its time stamp (and make's, and an editor's).
+            echo(f"{notebook.stem}: {target.relative_to(root)} unchanged")
+            continue
         with atomic_path(target) as partial:
-            nbformat.write(edition, partial)
+            partial.write_text(text, encoding="utf-8")
         echo(f"{notebook.stem}: wrote {target.relative_to(root)}")
     return status

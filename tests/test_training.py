@@ -122,6 +122,8 @@ def test_weight_clipping_keeps_critic_weights_inside_the_bound(batches):
     ({"loss": "wasserstein", "gp_weight": 10.0, "n_critic": 2, "penalty_every": 3},
      r"penalty_every is 3; allowed: an integer >= 1 that divides n_critic \(2\)"),
     ({"loss": "wasserstein", "gp_weight": 10.0, "penalty_every": 0}, "penalty_every is 0; allowed"),
+    ({"loss": "wasserstein", "gp_weight": 10.0, "penalty_every": "x"}, "penalty_every is 'x'; allowed"),
+    ({"num_classes": "ten"}, "num_classes is 'ten'; allowed: an integer >= 2"),   # both raised int()'s ValueError
     ({"loss": "wasserstein", "n_critic": 2, "penalty_every": 2}, "penalty_every belongs to a gradient penalty"),
     # n_critic is checked first: 1.5 used to be blamed on penalty_every, "2" to raise a raw TypeError.
     ({"n_critic": 1.5}, r"n_critic is 1.5; allowed: an integer >= 1"),

@@ -1,5 +1,8 @@
 """Generated editions: translations keyed by cell, code copied, staleness caught."""
 
+import os
+import pathlib
+
 import nbformat
 import polib
 import pytest
@@ -190,14 +193,18 @@ def test_an_interrupted_edition_write_leaves_the_previous_edition(tmp_path, monk
     edition = tmp_path / "notebooks" / "zh" / "01_demo.ipynb"
     before = edition.read_bytes()
 
-    def interrupted(notebook, fp, *args, **kwargs):
-        with open(fp, "w", encoding="utf-8") as file:
-            file.write('{"cells": [')
+    catalog[0].msgstr = "# 01 · 新标题"   # a new translation, so the edition is written again
+    catalog.save(str(path))
+
+    def interrupted(self, text, *args, **kwargs):
+        with open(self, "w", encoding="utf-8") as file:
+            file.write(text[:20])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(nbformat, "write", interrupted)
+    monkeypatch.setattr(pathlib.Path, "write_text", interrupted)
     with pytest.raises(KeyboardInterrupt):
         translation.translate_course("zh", root=tmp_path, echo=lambda line: None)
+    monkeypatch.undo()
     assert edition.read_bytes() == before
     assert leftovers(edition.parent) == []
 
@@ -224,3 +231,30 @@ def test_a_folder_without_english_notebooks_is_not_reported_as_up_to_date(tmp_pa
     assert translation.translate_course("zh", check_only=True, root=tmp_path, echo=said.append) == 1
     assert said == [f"error: no English notebooks (NN_*.ipynb) were found in {tmp_path / 'notebooks'}; "
                     "nothing to translate or check"]
+
+
+def test_an_unchanged_edition_is_not_rewritten(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    english_notebook(tmp_path / "notebooks" / "01_demo.ipynb")
+    translation.translate_course("zh", update=True, root=tmp_path, echo=lambda line: None)
+    path = tmp_path / "translations" / "zh" / "01_demo.po"
+    catalog = polib.pofile(str(path))
+    for entry, text in zip(catalog, ["# 01 · 标题", "## 一节"]):
+        entry.msgstr = text
+    catalog.save(str(path))
+    said = []
+    assert translation.translate_course("zh", root=tmp_path, echo=said.append) == 0
+    edition = tmp_path / "notebooks" / "zh" / "01_demo.ipynb"
+    assert said == ["01_demo: wrote notebooks/zh/01_demo.ipynb"]
+    os.utime(edition, (0, 0))
+    assert translation.translate_course("zh", root=tmp_path, echo=said.append) == 0
+    assert said[-1] == "01_demo: notebooks/zh/01_demo.ipynb unchanged" and edition.stat().st_mtime == 0
+    # What it writes is what nbformat.write would have written.
+    assert edition.read_text(encoding="utf-8") == nbformat.writes(nbformat.read(edition, as_version=4)) + "\n"
+
+
+def test_two_entries_for_one_cell_are_named(tmp_path):
+    path = tmp_path / "01_demo.po"
+    path.write_text('msgctxt "a1"\nmsgid "x"\nmsgstr "y"\n\nmsgctxt "a1"\nmsgid "x2"\nmsgstr "z"\n', encoding="utf-8")
+    with pytest.raises(translation.TranslationError, match="a second entry for cell 'a1' at line 5; allowed: one entry per cell"):
+        translation.load_catalog(path)
