@@ -47,9 +47,9 @@ def _parameter(name: str, parse=int):
     return _checked(name, course.RULES[name], parse)
 
 
-def _allowed(what: str, name: str) -> str:
-    """An option's help: what it is, what course.RULES allows for it, and its default."""
-    return f"{what}; allowed: {course.RULES[name].allowed}; default %(default)s"
+def _allowed(what: str, name: str, required: bool = False) -> str:
+    """An option's help: what it is, what course.RULES allows for it, and its default (if it has one)."""
+    return f"{what}; allowed: {course.RULES[name].allowed}" + ("" if required else "; default %(default)s")
 
 
 # The two values the command line takes that no notebook parameter names.
@@ -80,12 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
                                             "in DIR. A rerun with the same settings resumes from (or returns) "
                                             "DIR's checkpoint; other settings start a fresh run beside it.")
     train.add_argument("--recipe", required=True, choices=recipes.RECIPES)
-    train.add_argument("--steps", required=True, type=_parameter("steps"), help=_allowed("generator steps", "steps"))
+    train.add_argument("--steps", required=True, type=_parameter("steps"), help=_allowed("generator steps", "steps", required=True))
     train.add_argument("--artifacts-dir", required=True, type=Path,
                        help="where the results go, and the checkpoints (in DIR/checkpoints/run-<settings>)")
     train.add_argument("--batch-size", type=_parameter("batch_size"), default=64,
-                       help=_allowed("images per step", "batch_size") + "; at most the training digits "
-                            "(4,000 of the bundled set, 2,000 for wgan-gp's two critic steps)")
+                       help="images per step; allowed: an integer from 1 to the training digits (4,000 of "
+                            "the bundled set; 2,000 for wgan-gp, whose two critic steps take a batch each) and "
+                            "at most 4096; default %(default)s")
     train.add_argument("--snapshots", type=_parameter("snapshots"), default=20,
                        help=_allowed("chunks (checkpoints) in the run", "snapshots"))
     train.add_argument("--learning-rate", type=_parameter("learning_rate", float), default=None,

@@ -204,7 +204,8 @@ def test_a_shipped_compact_generator_can_be_sampled(tmp_path, capsys, monkeypatc
 
 
 @pytest.mark.parametrize("command, words", [
-    ("train", ["allowed: an integer from 1 to 4096; default 64", "at most the training digits",
+    ("train", ["generator steps; allowed: an integer >= 1 --artifacts-dir", "allowed: an integer from 1 to the "
+               "training digits (4,000 of the bundled set; 2,000 for wgan-gp", "at most 4096; default 64",
                "allowed: an integer from 1 to 500; default 20", "default: the recipe's (mlp 0.0008"]),
     ("sample", ["allowed: an integer from 1 to 100000", "which digit, 0-9", "data/pretrained/<name>.generator.npz"]),
     ("sweep", ["default: build/sweeps", "a wrong name is answered with the list"]),
