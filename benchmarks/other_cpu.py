@@ -14,7 +14,6 @@ from the committed render's, both texts. Cells that print the same are counted, 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import tempfile

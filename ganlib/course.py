@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import numbers
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,7 @@ class Rule:
 def _integer(low: int | None = None, high: int | None = None) -> Rule:
     def accepts(value):
         # bool is an int in Python, but `steps = True` is a mistake, not a step count.
-        return (isinstance(value, int) and not isinstance(value, bool)
+        return (isinstance(value, numbers.Integral) and not isinstance(value, bool)
                 and (low is None or value >= low) and (high is None or value <= high))
     if high is None:
         allowed = f"an integer >= {low}"
@@ -48,6 +49,8 @@ def _integer(low: int | None = None, high: int | None = None) -> Rule:
 
 # For values outside the notebooks' parameters (the command line's --n and --digit).
 integer_rule = _integer
+# A count of steps, images, restarts, ...: what ganlib's functions check their own arguments against.
+COUNT = _integer(1)
 
 
 def _number(low_exclusive: float, high: float) -> Rule:

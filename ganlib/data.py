@@ -7,13 +7,14 @@ Images follow one contract everywhere in the course: float32, shape (N, 28, 28, 
 from __future__ import annotations
 
 import hashlib
-import numbers
 import os
 import socket
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from ganlib import course
 
 SOURCES = ("bundled", "mnist", "auto")
 
@@ -172,8 +173,7 @@ def make_dataset(images, batch_size: int, seed: int, labels=None, start_batch: i
     import tensorflow as tf
 
     images = np.asarray(images, dtype=np.float32)
-    if (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
-            or not 1 <= batch_size <= len(images)):
+    if not course.integer_rule(1, len(images)).accepts(batch_size):
         raise ValueError(f"batch_size is {batch_size!r}; allowed: an integer from 1 to the number of images "
                          f"({len(images)})")
     count, per_pass = len(images), len(images) // batch_size
@@ -205,8 +205,7 @@ def split_digits(digits: Digits, held_out_per_class: int = HELD_OUT_PER_CLASS,
     The course trains GANs and the digit judge on ``train`` and measures them against ``held_out``,
     real digits that no model has seen. The split is fixed by ``seed``.
     """
-    if isinstance(held_out_per_class, bool) or not isinstance(held_out_per_class, numbers.Integral) \
-            or held_out_per_class < 1:
+    if not course.COUNT.accepts(held_out_per_class):
         # 0 would leave nothing to measure against, and the metrics would fail later with NumPy's words.
         raise ValueError(f"held_out_per_class is {held_out_per_class!r}; allowed: an integer >= 1, fewer than "
                          "the images of each digit")

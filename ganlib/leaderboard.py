@@ -10,7 +10,6 @@ compiling the train step, a fixed cost that does not train anything), do not cou
 from __future__ import annotations
 
 import gc
-import math
 
 import numpy as np
 

@@ -10,7 +10,7 @@ import numbers
 
 import keras
 
-from ganlib import models, training
+from ganlib import course, models, training
 
 RECIPES = ("mlp", "dcgan", "wgan-gp", "conditional")
 LATENT_DIM = 100
@@ -114,8 +114,8 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     # The MLP has no convolutions. Its default passes: data/train_pretrained.py gives every recipe width=32.
     if recipe == "mlp" and width != 32:
         raise ValueError(f"width is for the 'dcgan', 'wgan-gp' and 'conditional' recipes, not {recipe!r}")
-    if isinstance(width, bool) or not isinstance(width, numbers.Integral) or width < 1:
-        raise ValueError(f"width is {width!r}; allowed: an integer >= 1")
+    if not course.COUNT.accepts(width):
+        raise ValueError(f"width is {width!r}; allowed: {course.COUNT.allowed}")
     keras.utils.set_random_seed(seed)
     common = dict(latent_dim=LATENT_DIM, ema_decay=ema_decay, seed=seed, augment=augment,
                   label_smoothing=label_smoothing)

@@ -19,14 +19,13 @@ Masks are arrays of 1 (visible) and 0 (hidden), shaped (28, 28, 1). Images are m
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from ganlib import metrics, sampling, training
+from ganlib import course, metrics, sampling, training
 
 MASKS = ("bottom_half", "left_half", "centre_square")
 
@@ -176,8 +175,8 @@ def latent_search(generator, observed, *, weights=None, forward=None, labels=Non
     """
     if choose_by not in ("loss", "fit"):
         raise ValueError(f"choose_by is {choose_by!r}; allowed: 'loss', 'fit'")
-    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1 for n in (steps, restarts)):
-        raise ValueError(f"steps is {steps!r} and restarts is {restarts!r}; allowed: integers >= 1")
+    if not (course.COUNT.accepts(steps) and course.COUNT.accepts(restarts)):
+        raise ValueError(f"steps is {steps!r} and restarts is {restarts!r}; allowed: each {course.COUNT.allowed}")
     if realism_weight < 0 or (realism_weight > 0 and discriminator is None):
         raise ValueError(f"realism_weight is {realism_weight}; allowed: 0, or a positive number with a discriminator")
     observed = np.asarray(observed, np.float32)

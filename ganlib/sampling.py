@@ -7,9 +7,9 @@ callback and command.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from ganlib import course
 
 
 def seeded_noise(n: int, latent_dim: int, seed: int = 0) -> np.ndarray:
@@ -63,8 +63,8 @@ def generator_inputs(noise, labels=None):
 def sample_generator(generator, n: int, seed: int = 0, labels=None, batch_size: int = 500) -> np.ndarray:
     """N images (float32, clipped to [-1, 1]) from a generator for the noise that ``seed`` fixes;
     ``labels`` for a conditional one (two inputs: noise, digit)."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n is {n!r}; allowed: an integer >= 1")
+    if not course.COUNT.accepts(n):
+        raise ValueError(f"n is {n!r}; allowed: {course.COUNT.allowed}")
     if is_conditional(generator):
         labels = None if labels is None else np.asarray(labels)
         if labels is None or labels.shape != (n,) or labels.min() < 0 or labels.max() > 9:

@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from ganlib import augment, checkpoints, data, losses, records, sampling
+from ganlib import augment, checkpoints, course, data, losses, sampling
 from ganlib.callbacks import Checkpointer, DivergenceGuard, SampleGrid, TimeBudget
 
 
@@ -99,8 +99,8 @@ class GAN(keras.Model):
         if loss not in LOSSES:
             raise ValueError(f"loss is {loss!r}; allowed: " + ", ".join(repr(name) for name in LOSSES))
         # Checked before penalty_every, whose message names n_critic as a divisor.
-        if isinstance(n_critic, bool) or not isinstance(n_critic, numbers.Integral) or n_critic < 1:
-            raise ValueError(f"n_critic is {n_critic!r}; allowed: an integer >= 1")
+        if not course.COUNT.accepts(n_critic):
+            raise ValueError(f"n_critic is {n_critic!r}; allowed: {course.COUNT.allowed}")
         if not _is_whole(penalty_every) or penalty_every < 1 or n_critic % penalty_every:
             raise ValueError(f"penalty_every is {penalty_every!r}; allowed: an integer >= 1 that divides n_critic "
                              f"({n_critic})")
@@ -130,9 +130,8 @@ class GAN(keras.Model):
         # The noise is the generator's first input, the digit its second (sampling.network_inputs); a
         # mismatch would otherwise surface only in the first train step.
         noise_size = generator.inputs[0].shape[-1]
-        if isinstance(latent_dim, bool) or not isinstance(latent_dim, numbers.Integral) or latent_dim < 1 or (
-                noise_size is not None and latent_dim != noise_size):
-            allowed = f"{noise_size}, the size of the generator's noise input" if noise_size else "an integer >= 1"
+        if not course.COUNT.accepts(latent_dim) or (noise_size is not None and latent_dim != noise_size):
+            allowed = f"{noise_size}, the size of the generator's noise input" if noise_size else course.COUNT.allowed
             raise ValueError(f"latent_dim is {latent_dim!r}; allowed: {allowed}")
         self.num_classes = num_classes
         self.generator = generator
@@ -367,8 +366,8 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
     """
     # Keras reads steps_per_epoch 0 or less as "until the data runs out", and the data never does.
     for name, value in (("steps", steps), ("snapshots", snapshots)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"{name} is {value!r}; allowed: an integer >= 1")
+        if not course.COUNT.accepts(value):
+            raise ValueError(f"{name} is {value!r}; allowed: {course.COUNT.allowed}")
     if time_budget is not None and not (isinstance(time_budget, numbers.Real) and 0 < time_budget < math.inf):
         raise ValueError(f"time_budget is {time_budget!r}; allowed: a number of seconds greater than 0, or None")
     _check_labels(gan, images, labels)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import LATENT, garbage_left_behind, stand_in_discriminator, stand_in_gan, stand_in_generator
 
-from ganlib import data, losses, models, records, training
+from ganlib import data, models, records, training
 
 
 def tiny_gan(loss="non_saturating", **kwargs):
