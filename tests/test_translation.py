@@ -29,6 +29,20 @@ def translated(path, texts):
     return catalog
 
 
+def translated_course(root):
+    """A course of one English notebook in ``root`` whose .po file translates both its markdown cells:
+    (the .po file's path, its catalog)."""
+    (root / "notebooks").mkdir(exist_ok=True)
+    english_notebook(root / "notebooks" / "01_demo.ipynb")
+    translation.translate_course("zh", update=True, root=root, echo=lambda line: None)
+    path = root / "translations" / "zh" / "01_demo.po"
+    catalog = polib.pofile(str(path))
+    for entry, text in zip(catalog, ["# 01 · 标题", "## 一节"]):
+        entry.msgstr = text
+    catalog.save(str(path))
+    return path, catalog
+
+
 @pytest.fixture
 def english(tmp_path):
     path = tmp_path / "01_demo.ipynb"
@@ -181,14 +195,7 @@ def test_an_interrupted_update_leaves_the_translators_po_file_as_it_was(tmp_path
 
 
 def test_an_interrupted_edition_write_leaves_the_previous_edition(tmp_path, monkeypatch):
-    (tmp_path / "notebooks").mkdir()
-    english_notebook(tmp_path / "notebooks" / "01_demo.ipynb")
-    translation.translate_course("zh", update=True, root=tmp_path, echo=lambda line: None)
-    path = tmp_path / "translations" / "zh" / "01_demo.po"
-    catalog = polib.pofile(str(path))
-    for entry, text in zip(catalog, ["# 01 · 标题", "## 一节"]):
-        entry.msgstr = text
-    catalog.save(str(path))
+    path, catalog = translated_course(tmp_path)
     assert translation.translate_course("zh", root=tmp_path, echo=lambda line: None) == 0
     edition = tmp_path / "notebooks" / "zh" / "01_demo.ipynb"
     before = edition.read_bytes()
@@ -234,14 +241,7 @@ def test_a_folder_without_english_notebooks_is_not_reported_as_up_to_date(tmp_pa
 
 
 def test_an_unchanged_edition_is_not_rewritten(tmp_path):
-    (tmp_path / "notebooks").mkdir()
-    english_notebook(tmp_path / "notebooks" / "01_demo.ipynb")
-    translation.translate_course("zh", update=True, root=tmp_path, echo=lambda line: None)
-    path = tmp_path / "translations" / "zh" / "01_demo.po"
-    catalog = polib.pofile(str(path))
-    for entry, text in zip(catalog, ["# 01 · 标题", "## 一节"]):
-        entry.msgstr = text
-    catalog.save(str(path))
+    translated_course(tmp_path)
     said = []
     assert translation.translate_course("zh", root=tmp_path, echo=said.append) == 0
     edition = tmp_path / "notebooks" / "zh" / "01_demo.ipynb"
