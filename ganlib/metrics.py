@@ -148,7 +148,11 @@ def _kth_neighbour_radius(features, k: int) -> np.ndarray:
     return np.sort(distances, axis=1)[:, k]  # column 0 is the point itself
 
 
-def manifold_scores(real_features, fake_features, k: int = 3) -> dict[str, float]:
+# The k of the manifold scores: each point's ball reaches its k-th nearest neighbour.
+NEIGHBOURS = 3
+
+
+def manifold_scores(real_features, fake_features, k: int = NEIGHBOURS) -> dict[str, float]:
     """Precision and recall (Kynkaanniemi et al., 2019), density and coverage (Naeem et al., 2020).
 
     Each set's manifold is the union of balls around its points reaching their k-th nearest
@@ -215,10 +219,12 @@ class Reference:
     def __init__(self, train_images, held_out_images, seed: int = 0, space: str = judge.SPACE):
         if space not in judge.SPACES:
             raise ValueError(f"space is {space!r}; allowed: " + ", ".join(repr(name) for name in judge.SPACES))
-        if len(held_out_images) < 4:
-            # Each half needs two digits for a covariance; fewer ended in NumPy's "infs or NaNs".
-            raise ValueError(f"held_out_images holds {len(held_out_images)} image(s); allowed: at least 4 (two per "
-                             "half), and about 1,000 for stable scores (data.split_digits holds out 1,000)")
+        if len(held_out_images) < 2 * (NEIGHBOURS + 1):
+            # Each half needs a point and its NEIGHBOURS nearest for the manifold scores (and two points for a
+            # covariance); fewer ended in NumPy's "infs or NaNs" or an IndexError when images were judged.
+            raise ValueError(f"held_out_images holds {len(held_out_images)} image(s); allowed: at least "
+                             f"{2 * (NEIGHBOURS + 1)} ({NEIGHBOURS + 1} per half), and about 1,000 for stable "
+                             "scores (data.split_digits holds out 1,000)")
         order = np.random.default_rng(seed).permutation(len(held_out_images))
         half = len(order) // 2
         self.train_images = np.asarray(train_images)

@@ -113,7 +113,8 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
                          "or None (the recipe's own)")
     # The MLP has no convolutions. Its default passes: data/train_pretrained.py gives every recipe width=32.
     if recipe == "mlp" and width != 32:
-        raise ValueError(f"width is for the 'dcgan', 'wgan-gp' and 'conditional' recipes, not {recipe!r}")
+        raise ValueError(f"width is {width!r}; allowed for 'mlp', which has no convolutions: only the default, 32 "
+                         "(other widths are for 'dcgan', 'wgan-gp' and 'conditional')")
     if not course.COUNT.accepts(width):
         raise ValueError(f"width is {width!r}; allowed: {course.COUNT.allowed}")
     keras.utils.set_random_seed(seed)

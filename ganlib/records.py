@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,9 +49,12 @@ def atomic_path(path):
     The temporary name keeps ``path``'s suffix (Keras and NumPy insist on ``.keras`` and ``.npz``)
     and starts with a dot. Whatever the block raises, the temporary file is removed and ``path``
     keeps its previous content. The file's bytes are flushed to disk before the rename, so a
-    crash of the machine leaves the old file or the new one, not an empty one.
+    crash of the machine leaves the old file or the new one, not an empty one. A file replaced keeps
+    its permissions, and a symbolic link its place: the file it points to is the one replaced.
     """
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     # A fresh name, not a file made by mkstemp: the writer creates it, with the usual permissions.
     partial = path.parent / f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}{PARTIAL_MARK}{path.suffix}"
@@ -61,6 +65,8 @@ def atomic_path(path):
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
+        if path.exists():
+            os.chmod(partial, stat.S_IMODE(path.stat().st_mode))
         os.replace(partial, path)
     finally:
         if partial.exists():

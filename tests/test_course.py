@@ -243,6 +243,9 @@ def test_values_allowed_alone_but_not_together_stop_the_notebook_at_once(tmp_pat
 def test_the_largest_batch_the_bundled_digits_hold_is_allowed():
     values = course.configure("04_wgan_gp", notebook_parameters("04_wgan_gp", batch_size=2000), echo=None)
     assert values["batch_size"] == 2000
+    # 05 trains on min(batch_size, its images): any batch the rule allows fits there.
+    assert course.configure("05_failure_modes", notebook_parameters("05_failure_modes", batch_size=4096),
+                            echo=None)["batch_size"] == 4096
 
 
 def test_numpy_numbers_are_taken_as_the_python_numbers_they_stand_for():

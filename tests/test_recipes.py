@@ -189,7 +189,7 @@ def test_a_learning_rate_that_cannot_train_is_refused_not_replaced(name, value):
 def test_width_is_refused_where_it_does_not_apply_and_checked_where_it_does():
     # The MLP has no convolutions: width=7 used to be ignored silently. Its default, 32, passes
     # (data/train_pretrained.py gives it to every recipe).
-    with pytest.raises(ValueError, match="width is for the 'dcgan', 'wgan-gp' and 'conditional' recipes, not 'mlp'"):
+    with pytest.raises(ValueError, match="width is 7; allowed for 'mlp', which has no convolutions: only the default, 32"):
         recipes.build("mlp", jit_compile=False, width=7)
     assert recipes.build("mlp", jit_compile=False, width=32).generator.count_params() == \
         recipes.build("mlp", jit_compile=False).generator.count_params()

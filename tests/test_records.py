@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import stat
 
 import keras
 import numpy as np
@@ -181,3 +182,16 @@ def test_a_save_stopped_after_the_new_generator_leaves_no_old_record_beside_it(t
     with pytest.raises(KeyboardInterrupt):
         records.save_run(tmp_path, gan.generator, {"notebook": "x", "learning_rate": 8e-4}, run)
     assert listing(tmp_path) == [records.GENERATOR_NAME]
+
+
+def test_an_atomic_write_keeps_the_files_permissions_and_writes_through_a_link(tmp_path):
+    # os.replace used to give the file the umask's mode, and to put a regular file in a link's place.
+    target = tmp_path / "digits.npy"
+    target.write_bytes(b"old")
+    target.chmod(0o600)
+    link = tmp_path / "link.npy"
+    link.symlink_to(target)
+    with records.atomic_path(link) as partial:
+        partial.write_bytes(b"new")
+    assert link.is_symlink() and target.read_bytes() == b"new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
