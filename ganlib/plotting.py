@@ -15,9 +15,8 @@ def image_grid(images, ncols: int | None = None, padding: int = 2) -> np.ndarray
     """Tile model-range images (N, 28, 28, 1) into one uint8 picture, ``ncols`` per row."""
     pixels = to_pixels(images)[..., 0]
     n, height, width = pixels.shape
-    if n == 0:
-        raise ValueError("images is an empty batch (0 images); allowed: at least 1 image, shape (N, 28, 28, 1)")
-    ncols = ncols or math.ceil(math.sqrt(n))
+    # No images (02's "not recognized" panel when every sample is recognized) give an empty strip.
+    ncols = ncols or max(1, math.ceil(math.sqrt(n)))
     nrows = math.ceil(n / ncols)
     grid = np.zeros((nrows * (height + padding) + padding, ncols * (width + padding) + padding), np.uint8)
     for index, image in enumerate(pixels):
