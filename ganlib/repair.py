@@ -183,12 +183,8 @@ def latent_search(generator, observed, *, weights=None, forward=None, labels=Non
     conditional = sampling.is_conditional(generator)
     if labels is not None and not conditional:
         raise ValueError("labels were given but the generator is unconditional (one input: noise)")
-    if labels is not None and np.shape(labels) != (len(observed),):
-        raise ValueError(f"labels have shape {np.shape(labels)}; allowed: one digit per observed image, shape "
-                         f"({len(observed)},), or None to try all ten")
-    if labels is not None and not np.isin(labels, np.arange(10)).all():
-        raise ValueError(f"labels hold {sorted(set(np.asarray(labels).tolist()) - set(range(10)))}; allowed: "
-                         "digits 0-9, or None to try all ten")
+    if labels is not None:   # None tries all ten digits
+        sampling.check_labels(labels, len(observed), per="observed image")
     if weights is not None:
         check_mask(weights, "weights")
     latent_dim = sampling.latent_dim_of(generator)

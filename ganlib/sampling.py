@@ -40,6 +40,21 @@ def check_generator(generator, source) -> None:
                          f"{tuple(inputs[0].shape[1:])}, and draws {drawn}")
 
 
+def check_labels(labels, count: int, per: str = "image", num_classes: int = 10) -> None:
+    """Raise ``ValueError`` unless ``labels`` holds one whole number 0 to ``num_classes`` - 1 per ``per``
+    (``count`` of them): a wrong length or an out-of-range digit would otherwise reach Keras or tf.data
+    as a cardinality or embedding-index error."""
+    values = np.asarray(labels)
+    if values.shape != (count,):
+        raise ValueError(f"labels have shape {values.shape}; allowed: one digit per {per}, shape ({count},)")
+    if count and (not np.issubdtype(values.dtype, np.number) or np.any(values != np.round(values))
+                  or values.min() < 0 or values.max() >= num_classes):
+        wrong = (sorted({v for v in values.tolist() if not (isinstance(v, (int, float)) and float(v).is_integer()
+                                                            and 0 <= v < num_classes)})
+                 if np.issubdtype(values.dtype, np.number) else f"values of type {values.dtype}")
+        raise ValueError(f"labels hold {wrong}; allowed: whole numbers 0 to {num_classes - 1}")
+
+
 def latent_dim_of(generator) -> int:
     return int(generator.inputs[0].shape[-1])
 
@@ -66,11 +81,10 @@ def sample_generator(generator, n: int, seed: int = 0, labels=None, batch_size: 
     if not course.COUNT.accepts(n):
         raise ValueError(f"n is {n!r}; allowed: {course.COUNT.allowed}")
     if is_conditional(generator):
-        labels = None if labels is None else np.asarray(labels)
-        if labels is None or labels.shape != (n,) or labels.min() < 0 or labels.max() > 9:
-            shown = "none" if labels is None else f"shape {labels.shape}, values {labels.min()} to {labels.max()}"
+        if labels is None:
             raise ValueError(f"a conditional generator needs one digit 0-9 per image: labels of shape ({n},); "
-                             f"got {shown} (balanced_labels(n) asks for every digit in turn)")
+                             "got none (balanced_labels(n) asks for every digit in turn)")
+        check_labels(labels, n)
     elif labels is not None:
         # Keras would drop them with only a warning, and the caller would believe it got those digits.
         raise ValueError("this generator is unconditional (one input, noise): it cannot be asked for digits; "

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Callable
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import ops
 
@@ -337,15 +336,7 @@ def _check_labels(gan: GAN, images, labels) -> None:
         return
     if labels is None:
         raise ValueError("a conditional GAN trains on (images, labels): pass labels= to train()")
-    values = np.asarray(labels)
-    if values.ndim != 1 or len(values) != len(images):
-        raise ValueError(f"labels has shape {values.shape}; allowed: one digit per image, shape ({len(images)},)")
-    # A label outside the embedding's rows would fail as an index error deep in the first train step.
-    if len(values) and (not np.issubdtype(values.dtype, np.number) or np.any(values != np.round(values))
-                        or values.min() < 0 or values.max() >= gan.num_classes):
-        shown = f"values {values.min()} to {values.max()}" if np.issubdtype(values.dtype, np.number) else values.dtype
-        raise ValueError(f"labels has {shown}; allowed: whole numbers 0 to {gan.num_classes - 1} "
-                         f"(num_classes={gan.num_classes})")
+    sampling.check_labels(labels, len(images), num_classes=gan.num_classes)
 
 
 def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, labels=None, snapshots: int = 20,

@@ -189,7 +189,7 @@ def test_a_mask_that_cannot_mean_what_it_says_is_refused(mask, message):
 
 @pytest.mark.parametrize("settings, message", [
     ({"labels": [1, 2, 3]}, r"labels have shape \(3,\); allowed: one digit per observed image, shape \(2,\)"),
-    ({"labels": [1, 12]}, r"labels hold \[12\]; allowed: digits 0-9"),
+    ({"labels": [1, 12]}, r"labels hold \[12\]; allowed: whole numbers 0 to 9"),
     ({"steps": 2.5}, "steps is 2.5 and restarts is 2; allowed: each an integer >= 1"),
     ({"weights": np.ones((28, 28))}, r"weights has shape \(28, 28\)"),
 ])

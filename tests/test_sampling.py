@@ -24,8 +24,9 @@ def test_samples_follow_the_array_contract_and_the_seed(generators):
     (0, None, "n is 0; allowed: an integer >= 1"),
     (2.5, None, "n is 2.5; allowed: an integer >= 1"),
     (3, "conditional: none", "needs one digit 0-9 per image: labels of shape \\(3,\\); got none"),
-    (3, [0, 1], "labels of shape \\(3,\\); got shape \\(2,\\)"),
-    (3, [0, 1, 12], "got shape \\(3,\\), values 0 to 12"),
+    (3, [0, 1], "labels have shape \\(2,\\); allowed: one digit per image, shape \\(3,\\)"),
+    (3, [0, 1, 12], "labels hold \\[12\\]; allowed: whole numbers 0 to 9"),
+    (3, [0, 1, 2.5], "labels hold \\[2.5\\]; allowed: whole numbers 0 to 9"),   # used to draw a 2
 ])
 def test_requests_that_cannot_be_drawn_are_named(generators, n, labels, message):
     # These used to reach Keras and come back as its errors (an empty batch, a cardinality, an embedding index).

@@ -281,12 +281,12 @@ def test_labels_for_an_unconditional_gan_are_refused(bundled):
 
 
 @pytest.mark.parametrize("labels, message", [
-    (lambda digits: digits[:63], r"labels has shape \(63,\); allowed: one digit per image, shape \(64,\)"),
-    (lambda digits: digits[:64, None], r"labels has shape \(64, 1\); allowed"),
-    (lambda digits: np.where(np.arange(64) == 5, 10, digits[:64]), "labels has values 0 to 10; allowed: whole numbers "
-                                                                   r"0 to 9 \(num_classes=10\)"),
-    (lambda digits: np.where(np.arange(64) == 5, -1, digits[:64]), "labels has values -1 to 9; allowed"),
-    (lambda digits: digits[:64] + 0.5, "labels has values 0.5 to 9.5; allowed: whole numbers"),
+    (lambda digits: digits[:63], r"labels have shape \(63,\); allowed: one digit per image, shape \(64,\)"),
+    (lambda digits: digits[:64, None], r"labels have shape \(64, 1\); allowed"),
+    (lambda digits: np.where(np.arange(64) == 5, 10, digits[:64]), r"labels hold \[10\]; allowed: whole numbers "
+                                                                   "0 to 9$"),
+    (lambda digits: np.where(np.arange(64) == 5, -1, digits[:64]), r"labels hold \[-1\]; allowed"),
+    (lambda digits: digits[:64] + 0.5, r"labels hold \[0.5, 1.5, .*9.5\]; allowed: whole numbers"),
 ])
 def test_labels_that_do_not_fit_the_images_or_the_classes_are_refused_before_training(bundled, labels, message):
     # A wrong length or an unknown digit used to reach TensorFlow as an InvalidArgumentError in tf.data.
