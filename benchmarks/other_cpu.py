@@ -7,7 +7,8 @@ kernels differ with the instruction set (AVX-512 or only AVX2), so the same seed
 path. This script records how far that goes for one notebook: it executes the notebook (papermill,
 the default profile, its artifacts in a fresh folder of their own, so nothing is resumed) and writes
 results/other-cpu-<notebook>.json: the machine (CPU model, whether it has AVX-512, NumPy's float32
-matmul speed just before the run), the commit, and for every code cell whose printed text differs
+matmul speed and the DCGAN recipe's training speed, as ``make check`` measures it, just before the
+run), the commit, and for every code cell whose printed text differs
 from the committed render's, both texts. Cells that print the same are counted, not listed.
 """
 
@@ -71,9 +72,9 @@ def main(argv=None) -> int:
     import nbformat
 
     from ganlib import runs
-    from ganlib.preflight import speed_probe   # the probe the time table and `make check` use
+    from ganlib.preflight import dcgan_speed, speed_probe   # make check's speed, and the time table's probe
 
-    probe = speed_probe()
+    probe, dcgan = speed_probe(), dcgan_speed()
     executed_path = ROOT / "build" / "other-cpu" / path.name
     executed_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="other-cpu-") as artifacts:
@@ -86,7 +87,8 @@ def main(argv=None) -> int:
     same, different = compare(nbformat.read(path, as_version=4), nbformat.read(executed_path, as_version=4))
     record = {"notebook": path.stem, "profile": "default", "commit": notebook_times.git_commit(),
               "measured": time.strftime("%Y-%m-%d %H:%M"),
-              "machine": {**notebook_times.machine(), "avx512": avx512(), "speed_probe_gflops": probe},
+              "machine": {**notebook_times.machine(), "avx512": avx512(), "speed_probe_gflops": probe,
+                          "dcgan_steps_per_second": round(dcgan, 1)},
               "wall_seconds": round(seconds, 1), "cells_printing_the_same": same, "cells_printing_otherwise": different}
     out = notebook_times.RESULTS / f"other-cpu-{path.stem}.json"
     notebook_times.write_json(out, record)

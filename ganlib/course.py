@@ -146,6 +146,9 @@ class NotebookSpec:
 
     parameters: tuple[str, ...]
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # True where the notebook trains on min(batch_size, its images), so that a batch of any size fits
+    # (05); elsewhere one step must fill its batches from the bundled training digits.
+    batch_shrinks_to_data: bool = False
 
 
 # One entry per notebook, keyed by its file name without ".ipynb".
@@ -218,6 +221,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             "default": {"steps": 3000, "batch_size": 64, "memorize_images": 32, "jit_compile": True},
             "full": {"steps": 10000, "batch_size": 64, "memorize_images": 32, "jit_compile": True},
         },
+        batch_shrinks_to_data=True,
     ),
     "06_leaderboard": NotebookSpec(
         parameters=("profile", "seed", "data_source", "models", "time_budget", "judge_every",
@@ -409,8 +413,8 @@ def _check_together(values: Config) -> None:
     if "penalty_every" in values and values["n_critic"] % values["penalty_every"]:
         raise ParameterError(f"parameter 'penalty_every' is {values['penalty_every']!r}; allowed: an integer that "
                              f"divides n_critic ({values['n_critic']}), the critic steps it spreads the penalty over")
-    # 05 trains on min(batch_size, its images), so a batch of any size fits there.
-    if "batch_size" in values and values.get("data_source") == "bundled" and values.notebook != "05_failure_modes":
+    if ("batch_size" in values and values.get("data_source") == "bundled"
+            and not NOTEBOOKS[values.notebook].batch_shrinks_to_data):
         from ganlib import data
 
         needed = values["batch_size"] * values.get("n_critic", 1)   # each critic step takes its own batch

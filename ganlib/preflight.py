@@ -2,9 +2,10 @@
 
 ``check_environment()`` is what every notebook's setup cell prints: versions and devices.
 ``run_checks()`` is the workshop preflight (``make check``, ``python -m ganlib check``): versions,
-the bundled digits', the judge's and the shipped models' checksums, a few real training steps, a
-speed probe to set beside the time table's machine, and whether TensorFlow sees a GPU, each on one
-line, then one READY or NOT READY line. It takes well under a minute.
+the bundled digits', the judge's and the shipped models' checksums, a few real training steps, the
+DCGAN recipe's training speed beside the time table's machine's (and what it makes of the README's
+times here), and whether TensorFlow sees a GPU, each on one line, then one READY or NOT READY line.
+It takes under a minute.
 """
 
 from __future__ import annotations
@@ -19,8 +20,14 @@ from typing import Callable
 SUPPORTED_PYTHONS = ((3, 10), (3, 11), (3, 12), (3, 13))
 # What the course is tested on: version prefixes.
 REQUIRED_VERSIONS = {"tensorflow": "2.21", "keras": "3."}
-# The NumPy matmul probe on the machine that measured the time table (README.md), before each notebook.
-REFERENCE_GFLOPS = "222-258"
+# The DCGAN recipe's training speed in the session that timed the README's `default` column, minutes
+# before its first notebook (benchmarks/results/levers-cpu2.json, "dcgan_recipe_b64", 2026-11-30;
+# notebook-times-default.json; the median of 5 rounds of 200 steps), and that column's total.
+# TensorFlow's speed is what the notebooks wait for: NumPy's matmul probe (speed_probe) read 0.7 of the
+# reference on a CPU without AVX-512 where the DCGAN trained at 0.37 of it (benchmarks/README.md,
+# "The speed line of make check").
+REFERENCE_DCGAN_STEPS_PER_SECOND = 39.9
+REFERENCE_COURSE_MINUTES = 29.4
 
 
 def python_supported(version_info=None) -> bool:
@@ -125,8 +132,8 @@ def speed_probe(seconds: float = 2.0, size: int = 2048) -> float:
     """This machine's float32 matrix-multiply speed now, in GFLOP/s (NumPy, all cores).
 
     The time table's runs (benchmarks/notebook_times.py) record it before each notebook, because the
-    same machine kind has run about twice as fast in one session as in another; ``make check`` prints
-    it beside the time table's, as a rough guide to how long the notebooks will take here.
+    same machine kind has run about twice as fast in one session as in another. ``make check`` times
+    TensorFlow itself instead (``dcgan_speed``): this probe can miss how much slower TensorFlow runs.
     """
     import numpy as np
 
@@ -140,13 +147,53 @@ def speed_probe(seconds: float = 2.0, size: int = 2048) -> float:
     return round(2 * size**3 * repeats / (time.perf_counter() - start) / 1e9, 1)
 
 
+def dcgan_speed(steps: int = 100, rounds: int = 2) -> float:
+    """Steps per second of the DCGAN recipe as the notebooks train it (XLA, 10 steps per compiled call,
+    batch 64, the bundled digits), after one call that compiles it: the fastest of ``rounds`` rounds,
+    since other work on the machine can only slow one down."""
+    from ganlib import data, recipes
+
+    digits = data.load_digits("bundled", verbose=False)
+    gan = recipes.build("dcgan", seed=0)
+    batches = data.make_dataset(digits.images, 64, seed=0)
+    # shuffle=False: the dataset shuffles itself (Keras warns that it would ignore True, its default).
+    gan.fit(batches, epochs=1, steps_per_epoch=recipes.STEPS_PER_EXECUTION["dcgan"], verbose=0, shuffle=False)
+    rates = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        gan.fit(batches, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+        rates.append(steps / (time.perf_counter() - start))
+    return max(rates)
+
+
+def budgeted_training_seconds(profile: str = "default") -> float:
+    """Seconds of training that the course spends in runs with a time budget, which take as long on
+    any machine (a slower one trains fewer steps in them): 03's comparison (three settings), 04's
+    (two) and 06's sweep and ranking (``runs_planned`` in 06)."""
+    from ganlib import course
+
+    dcgan, wgan, board = (course.NOTEBOOKS[name].profiles[profile]
+                          for name in ("03_dcgan", "04_wgan_gp", "06_leaderboard"))
+    return (3 * dcgan["comparison_seeds"] * dcgan["comparison_seconds"]
+            + 2 * wgan["comparison_seeds"] * wgan["comparison_seconds"]
+            + len(board["models"]) * (len(board["learning_rate_factors"]) + board["seeds"] - 1) * board["time_budget"])
+
+
+def speed_report(steps_per_second: float) -> str:
+    """What a DCGAN speed means for the README's times, in words: the runs of a fixed number of steps
+    scale with it, the time-budgeted ones do not."""
+    ratio = REFERENCE_DCGAN_STEPS_PER_SECOND / steps_per_second
+    budgeted = budgeted_training_seconds() / 60
+    estimate = budgeted + ratio * (REFERENCE_COURSE_MINUTES - budgeted)
+    return (f"the DCGAN recipe trains {steps_per_second:.1f} steps/s here, {REFERENCE_DCGAN_STEPS_PER_SECOND} on the "
+            f"machine that timed the README's default column: runs of a fixed number of steps take about "
+            f"{ratio:.1f} times as long here, the course at default about {estimate:.0f} minutes "
+            f"({REFERENCE_COURSE_MINUTES} there; its {budgeted:.1f} minutes of time-budgeted runs in 03, 04 and 06 "
+            f"take as long anywhere, with {1 / ratio:.1f} times the steps). Other work running now slows this probe")
+
+
 def _speed() -> Check:
-    # A rough guide only: TensorFlow's speed need not scale with NumPy's (on a CPU without AVX-512 the
-    # probe read 0.57 of the time table's, and notebook 05 took about three times as long, with other
-    # work beside it: benchmarks/results/other-cpu-05_failure_modes.json).
-    return Check("speed", True, f"NumPy float32 matmul {speed_probe():.0f} GFLOP/s on {os.cpu_count()} core(s), "
-                                f"against {REFERENCE_GFLOPS} on the time table's machine (a rough guide to the "
-                                "notebooks' times here; other work running now lowers it)")
+    return Check("speed", True, speed_report(dcgan_speed()))
 
 
 def _training_steps(steps: int = 20) -> Check:

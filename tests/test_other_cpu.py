@@ -52,6 +52,7 @@ def test_the_script_runs_a_notebook_and_records_what_it_printed(other_cpu, tmp_p
         return runs.NotebookResult(path.stem, 1.0, "ok", "-")
     monkeypatch.setattr(runs, "run_notebook", run_notebook)
     monkeypatch.setattr(preflight, "speed_probe", lambda: 123.4)
+    monkeypatch.setattr(preflight, "dcgan_speed", lambda: 14.73)
     monkeypatch.setattr(other_cpu.notebook_times, "notebooks", lambda: [tmp_path / "05_failure_modes.ipynb"])
     monkeypatch.setattr(other_cpu.notebook_times, "RESULTS", tmp_path / "results")
     monkeypatch.setattr(other_cpu, "ROOT", tmp_path)
@@ -59,5 +60,6 @@ def test_the_script_runs_a_notebook_and_records_what_it_printed(other_cpu, tmp_p
     assert other_cpu.main(["05"]) == 0
     record = json.loads((tmp_path / "results" / "other-cpu-05_failure_modes.json").read_text())
     assert record["machine"]["speed_probe_gflops"] == 123.4 and record["cells_printing_the_same"] == 1
+    assert record["machine"]["dcgan_steps_per_second"] == 14.7
     assert record["cells_printing_otherwise"] == [{"cell": "cell-0", "committed": "recognized 0.499\n",
                                                    "this machine": "recognized 0.450\n"}]

@@ -1,5 +1,10 @@
 """The workshop preflight (`make check`) and the notebooks' version report."""
 
+import functools
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from ganlib import judge, preflight
@@ -11,17 +16,64 @@ def test_python_range_is_310_to_313(version, supported):
     assert preflight.python_supported(version) is supported
 
 
-def test_a_ready_machine_says_ready_once_at_the_end(capsys):
+def test_a_ready_machine_says_ready_once_at_the_end(monkeypatch):
+    import keras
+
+    fitted = []   # the DCGAN speed's calls of fit: their steps
+    real_fit = keras.Model.fit
+    monkeypatch.setattr(keras.Model, "fit", lambda self, *args, **kwargs: fitted.append(kwargs["steps_per_epoch"])
+                        or real_fit(self, *args, **kwargs))
+    # One short timed round rather than two of 100 steps: what is tested is that it trains and reports.
+    monkeypatch.setattr(preflight, "dcgan_speed", functools.partial(preflight.dcgan_speed, steps=20, rounds=1))
     lines = []
     assert preflight.run_checks(echo=lines.append) is True
     assert lines[-1].startswith("READY")
     assert [line.split()[0] for line in lines[:-1]] == ["ok"] * len(preflight.CHECKS)
     assert any("steps of the MLP GAN" in line for line in lines)
-    assert any(line.split()[1] == "speed" and "GFLOP/s" in line for line in lines)
+    assert any(line.split()[1] == "speed" and "DCGAN recipe trains" in line for line in lines)
+    assert fitted[-2:] == [10, 20]   # one call compiles, then the timed round
 
 
 def test_the_speed_probe_measures_something():
     assert preflight.speed_probe(seconds=0.2, size=256) > 0
+
+
+def test_the_speed_line_scales_only_the_runs_of_fixed_steps():
+    at_reference = preflight.speed_report(preflight.REFERENCE_DCGAN_STEPS_PER_SECOND)
+    assert f"about {preflight.REFERENCE_COURSE_MINUTES:.0f} minutes" in at_reference and "1.0 times" in at_reference
+    budgeted = preflight.budgeted_training_seconds() / 60
+    at_half = preflight.speed_report(preflight.REFERENCE_DCGAN_STEPS_PER_SECOND / 2)
+    assert "2.0 times as long" in at_half and "with 0.5 times the steps" in at_half
+    assert f"about {2 * preflight.REFERENCE_COURSE_MINUTES - budgeted:.0f} minutes" in at_half
+
+
+def test_the_budgeted_seconds_count_the_runs_the_committed_notebooks_made():
+    """03 and 04 print one line per setting of their comparison, 06 its runs and their budget."""
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+
+    def printed(name, cell_id):
+        cell = next(c for c in json.loads((notebooks / name).read_text())["cells"] if c.get("id") == cell_id)
+        return "".join("".join(o.get("text", "")) for o in cell["outputs"] if o["output_type"] == "stream")
+
+    from ganlib import course
+
+    seconds = 0
+    for name, cell_id in (("03_dcgan", "20cf0127"), ("04_wgan_gp", "f0b2417d")):
+        default = course.NOTEBOOKS[name].profiles["default"]
+        settings = re.findall(r"seeds 1-3: (?:generator )?steps", printed(f"{name}.ipynb", cell_id))
+        assert settings, f"{name}'s comparison printed no settings"
+        seconds += len(settings) * default["comparison_seeds"] * default["comparison_seconds"]
+    runs, budget = re.search(r"this profile: (\d+) runs of (\d+) s", printed("06_leaderboard.ipynb", "a96ccf5f")).groups()
+    seconds += int(runs) * int(budget)
+    assert preflight.budgeted_training_seconds() == seconds
+
+
+def test_the_reference_speed_is_the_recorded_one():
+    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+    levers = json.loads((results / "levers-cpu2.json").read_text())["throughput"]["dcgan_recipe_b64"]
+    assert preflight.REFERENCE_DCGAN_STEPS_PER_SECOND == round(levers["steps_per_second"], 1)
+    times = json.loads((results / "notebook-times-default.json").read_text())["notebooks"]
+    assert preflight.REFERENCE_COURSE_MINUTES == round(sum(entry["seconds"] for entry in times.values()) / 60, 1)
 
 
 def test_a_damaged_shipped_generator_makes_the_machine_not_ready(tmp_path, monkeypatch):
