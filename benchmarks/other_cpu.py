@@ -72,9 +72,9 @@ def main(argv=None) -> int:
     import nbformat
 
     from ganlib import runs
-    from ganlib.preflight import dcgan_speed, speed_probe   # make check's speed, and the time table's probe
+    from ganlib.preflight import dcgan_trial, speed_probe   # make check's speed, and the time table's probe
 
-    probe, dcgan = speed_probe(), dcgan_speed()
+    probe, dcgan = speed_probe(), dcgan_trial().steps_per_second
     executed_path = ROOT / "build" / "other-cpu" / path.name
     executed_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="other-cpu-") as artifacts:

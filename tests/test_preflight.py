@@ -19,19 +19,32 @@ def test_python_range_is_310_to_313(version, supported):
 def test_a_ready_machine_says_ready_once_at_the_end(monkeypatch):
     import keras
 
-    fitted = []   # the DCGAN speed's calls of fit: their steps
+    fitted = []   # the DCGAN trial's calls of fit: their steps
     real_fit = keras.Model.fit
     monkeypatch.setattr(keras.Model, "fit", lambda self, *args, **kwargs: fitted.append(kwargs["steps_per_epoch"])
                         or real_fit(self, *args, **kwargs))
-    # One short timed round rather than two of 100 steps: what is tested is that it trains and reports.
-    monkeypatch.setattr(preflight, "dcgan_speed", functools.partial(preflight.dcgan_speed, steps=20, rounds=1))
+    # One short timed round rather than two of 50 steps: what is tested is that it trains and reports.
+    monkeypatch.setattr(preflight, "dcgan_trial", functools.partial(preflight.dcgan_trial, steps=20, rounds=1))
     lines = []
     assert preflight.run_checks(echo=lines.append) is True
     assert lines[-1].startswith("READY")
-    assert [line.split()[0] for line in lines[:-1]] == ["ok"] * len(preflight.CHECKS)
-    assert any("steps of the MLP GAN" in line for line in lines)
-    assert any(line.split()[1] == "speed" and "DCGAN recipe trains" in line for line in lines)
-    assert fitted[-2:] == [10, 20]   # one call compiles, then the timed round
+    names = [line[5:21].strip() for line in lines[:-1]]
+    assert names == ["versions", "notebook tools", "bundled digits", "digit judge", "shipped models", "training",
+                     "speed", "GPU"]
+    assert [line.split()[0] for line in lines[:-1]] == ["ok"] * len(names)
+    assert re.search(r"10 steps of the DCGAN recipe in [\d.]+ s \(compiling included\), losses finite", lines[5])
+    assert "DCGAN recipe trains" in lines[6]
+    assert fitted == [10, 20]   # one call compiles, then the timed round
+
+
+def test_non_finite_losses_fail_the_training_check_and_the_speed_is_still_said(monkeypatch):
+    trial = preflight.DCGANTrial(9.0, {"d_loss": float("nan"), "g_loss": 1.0}, 20.0)
+    monkeypatch.setattr(preflight, "dcgan_trial", lambda: trial)
+    lines = []
+    assert preflight.run_checks(checks=(preflight._training_and_speed,), echo=lines.append) is False
+    assert lines[0].startswith("FAIL training") and "non-finite losses" in lines[0] and "nan" in lines[0]
+    assert lines[1].startswith("ok   speed") and "20.0 steps/s" in lines[1]
+    assert lines[-1].startswith("NOT READY: 1 check(s) failed (training)")
 
 
 def test_the_speed_probe_measures_something():
