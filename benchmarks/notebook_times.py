@@ -152,7 +152,7 @@ def run(variant: str, only: tuple[str, ...], results_dir: Path, executed_dir: Pa
     artifacts = executed_dir / variant / "artifacts"
     shutil.rmtree(artifacts, ignore_errors=True)
     artifacts.mkdir(parents=True)
-    from ganlib.preflight import speed_probe   # the probe `make check` prints too (imports TensorFlow: here only)
+    from ganlib.preflight import speed_probe   # NumPy's matmul speed (imports TensorFlow: here only)
 
     for path in paths:
         parameters = parameters_for(variant, path)

@@ -108,8 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a parameter and one or more values (repeat for several): -p learning_rate 1e-4 2e-4")
     sweep.add_argument("--out", type=Path, default=Path("build/sweeps"),
                        help="where each run's artifacts go (default: build/sweeps)")
-    check_help = ("a preflight for a workshop machine: versions, checksums, a few training steps, a speed "
-                  "probe, GPU or not; ends with READY or NOT READY")
+    check_help = ("a preflight for a workshop machine: versions, checksums, a few training steps, how fast "
+                  "TensorFlow trains here and about how long the course will take, GPU or not; ends with READY "
+                  "or NOT READY")
     commands.add_parser("check", help=check_help, description=check_help[0].upper() + check_help[1:] +
                         " (exit status 0 when ready, 1 when not).")
     site = commands.add_parser("site", help="render the committed notebooks as a static web site (no kernel)")

@@ -52,7 +52,7 @@ def test_the_script_runs_a_notebook_and_records_what_it_printed(other_cpu, tmp_p
         return runs.NotebookResult(path.stem, 1.0, "ok", "-")
     monkeypatch.setattr(runs, "run_notebook", run_notebook)
     monkeypatch.setattr(preflight, "speed_probe", lambda: 123.4)
-    monkeypatch.setattr(preflight, "dcgan_trial", lambda: preflight.DCGANTrial(9.0, {}, 14.73))
+    monkeypatch.setattr(preflight, "dcgan_trial", lambda: preflight.DCGANTrial(10, 9.0, {}, 14.73))
     monkeypatch.setattr(other_cpu.notebook_times, "notebooks", lambda: [tmp_path / "05_failure_modes.ipynb"])
     monkeypatch.setattr(other_cpu.notebook_times, "RESULTS", tmp_path / "results")
     monkeypatch.setattr(other_cpu, "ROOT", tmp_path)

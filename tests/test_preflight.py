@@ -23,7 +23,7 @@ def test_a_ready_machine_says_ready_once_at_the_end(monkeypatch):
     real_fit = keras.Model.fit
     monkeypatch.setattr(keras.Model, "fit", lambda self, *args, **kwargs: fitted.append(kwargs["steps_per_epoch"])
                         or real_fit(self, *args, **kwargs))
-    # One short timed round rather than two of 50 steps: what is tested is that it trains and reports.
+    # One short timed round rather than three of 50 steps: what is tested is that it trains and reports.
     monkeypatch.setattr(preflight, "dcgan_trial", functools.partial(preflight.dcgan_trial, steps=20, rounds=1))
     lines = []
     assert preflight.run_checks(echo=lines.append) is True
@@ -37,12 +37,12 @@ def test_a_ready_machine_says_ready_once_at_the_end(monkeypatch):
     assert fitted == [10, 20]   # one call compiles, then the timed round
 
 
-def test_non_finite_losses_fail_the_training_check_and_the_speed_is_still_said(monkeypatch):
-    trial = preflight.DCGANTrial(9.0, {"d_loss": float("nan"), "g_loss": 1.0}, 20.0)
-    monkeypatch.setattr(preflight, "dcgan_trial", lambda: trial)
+@pytest.mark.parametrize("losses", [{"d_loss": float("nan"), "g_loss": 1.0}, {}])
+def test_losses_not_finite_or_missing_fail_the_training_check_and_the_speed_is_still_said(monkeypatch, losses):
+    monkeypatch.setattr(preflight, "dcgan_trial", lambda: preflight.DCGANTrial(10, 9.0, losses, 20.0))
     lines = []
     assert preflight.run_checks(checks=(preflight._training_and_speed,), echo=lines.append) is False
-    assert lines[0].startswith("FAIL training") and "non-finite losses" in lines[0] and "nan" in lines[0]
+    assert lines[0].startswith("FAIL training") and f"losses not finite: {losses}" in lines[0]
     assert lines[1].startswith("ok   speed") and "20.0 steps/s" in lines[1]
     assert lines[-1].startswith("NOT READY: 1 check(s) failed (training)")
 
@@ -53,11 +53,14 @@ def test_the_speed_probe_measures_something():
 
 def test_the_speed_line_scales_only_the_runs_of_fixed_steps():
     at_reference = preflight.speed_report(preflight.REFERENCE_DCGAN_STEPS_PER_SECOND)
-    assert f"about {preflight.REFERENCE_COURSE_MINUTES:.0f} minutes" in at_reference and "1.0 times" in at_reference
+    assert f"about {preflight.REFERENCE_COURSE_MINUTES:.0f} minutes (" in at_reference and "1.0 times" in at_reference
     budgeted = preflight.budgeted_training_seconds() / 60
     at_half = preflight.speed_report(preflight.REFERENCE_DCGAN_STEPS_PER_SECOND / 2)
-    assert "2.0 times as long" in at_half and "with 0.5 times the steps" in at_half
-    assert f"about {2 * preflight.REFERENCE_COURSE_MINUTES - budgeted:.0f} minutes" in at_half
+    assert "2.0 times as long" in at_half and "with fewer steps here" in at_half
+    assert f"about {2 * preflight.REFERENCE_COURSE_MINUTES - budgeted:.0f} minutes (" in at_half
+    at_double = preflight.speed_report(preflight.REFERENCE_DCGAN_STEPS_PER_SECOND * 2)
+    assert "0.5 times as long" in at_double and "with more steps here" in at_double
+    assert f"about {(preflight.REFERENCE_COURSE_MINUTES + budgeted) / 2:.0f} minutes (a rough lower bound" in at_double
 
 
 def test_the_budgeted_seconds_count_the_runs_the_committed_notebooks_made():
