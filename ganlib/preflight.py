@@ -207,8 +207,7 @@ def speed_report(steps_per_second: float) -> str:
             f"runs of a fixed number of steps take about {ratio:.1f} times as long here, and the course at default "
             f"about {estimate:.0f} minutes{faster} ({REFERENCE_COURSE_MINUTES} there; its {budgeted:.1f} minutes of "
             f"time-budgeted runs in 03, 04 and 06 take as long anywhere, with {'fewer' if ratio > 1 else 'more'} steps "
-            "here). A rough guide: "
-            "other work running now slows this trial.")
+            "here). A rough guide: other work running now slows this trial.")
 
 
 def _training_and_speed() -> list[Check]:
