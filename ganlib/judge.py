@@ -42,6 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ganlib import sampling
+
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 JUDGE_PATH = DATA_DIR / "judge.keras"
 SPACE_PATH = DATA_DIR / "judge_space.npz"
@@ -193,7 +195,11 @@ def judge_digits(images, batch_size: int = 500, space: str = SPACE) -> tuple[np.
         # 0-255 pixels are "recognized" with confidence: numbers that mean nothing, given without a word.
         raise ValueError(f"images range from {images.min():g} to {images.max():g}; the judge takes model-range "
                          "images in [-1, 1] (data.to_model_range converts 0-255 pixels)")
-    before_relu, probabilities = load_judge().predict(images, batch_size=batch_size, verbose=0)
+    if len(images) == 0:
+        raise ValueError("images has no image (shape (0, 28, 28, 1)); the judge needs at least one")
+    run = sampling.inference_function(load_judge())   # predict's numbers, without its per-call pipeline
+    outputs = [run(images[start:start + batch_size]) for start in range(0, len(images), batch_size)]
+    before_relu, probabilities = (np.concatenate([np.asarray(output[k]) for output in outputs]) for k in (0, 1))
     return embed(before_relu, space), probabilities
 
 

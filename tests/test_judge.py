@@ -27,6 +27,26 @@ def test_probabilities_are_the_shipped_classifiers_softmax(split, classifier):
         np.testing.assert_allclose(judge.judge_digits(images, space=space)[1], expected, atol=1e-5)
 
 
+def test_judging_gives_keras_predict_bit_for_bit_in_every_batch_split(split):
+    # judge_digits calls one traced graph instead of predict (which builds a tf.data pipeline per call);
+    # the numbers must not move, for a whole batch, several, a partial last one and a single image.
+    model = judge.load_judge()
+    before_relu_of = {}
+    for n, batch_size in ((500, 500), (1234, 500), (7, 500), (1, 500), (300, 64)):
+        images = np.concatenate([split[1].images, split[0].images])[:n]
+        expected_before_relu, expected_probabilities = model.predict(images, batch_size=batch_size, verbose=0)
+        before_relu, probabilities = judge.judge_digits(images, batch_size=batch_size, space="before_relu")
+        np.testing.assert_array_equal(probabilities, expected_probabilities)
+        np.testing.assert_array_equal(before_relu, expected_before_relu)
+        before_relu_of[n] = before_relu
+    assert not np.array_equal(before_relu_of[7][:1], before_relu_of[7][1:2])   # not one image repeated
+
+
+def test_no_images_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"images has no image \(shape \(0, 28, 28, 1\)\); the judge needs at least one"):
+        judge.judge_digits(np.zeros((0, 28, 28, 1), np.float32))
+
+
 def test_the_three_spaces_are_views_of_one_layer(split, classifier):
     import keras
 
