@@ -59,11 +59,11 @@ course: $(STAMP)
 # `make test` after `make course` leaves the trained generators there (08 and `generate` use them).
 TEST_ENV = GANLIB_PROFILE=smoke GANLIB_ARTIFACTS=$(CURDIR)/build/test-artifacts
 
-## test: unit tests and papermill runs, then every English notebook and two Chinese ones at the smoke profile (nbval, lax)
+## test: unit tests and papermill runs, then every English notebook and the Chinese 00 at the smoke profile (nbval, lax)
 test: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider --durations=25
 
-## test-zh: every Chinese notebook at the smoke profile (make test runs two of them: conftest.py says why)
+## test-zh: every Chinese notebook at the smoke profile (make test runs only its 00: conftest.py says why)
 test-zh: $(STAMP)
 	$(TEST_ENV) GANLIB_TEST_ZH=all $(BIN)/python -m pytest notebooks/zh --nbval-lax --nbval-current-env -p no:cacheprovider
 
