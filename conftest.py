@@ -6,8 +6,9 @@ Chinese notebook equals a fresh build), so running all of it again at smoke doub
 share of the test time to re-test the same code. What only a run in notebooks/zh/ can show, that the
 language, the relative paths and the record come out right from that folder, its notebook 00 shows
 (the data, an artifacts folder, an exercise check answering in Chinese). Every message's Chinese, with
-the same fields as its English, is tested without a notebook (tests/test_i18n.py), so 01, which ran
-here too until 2026-11-30, re-ran 01's code for two more of those messages at about 33 s of CI time.
+the same fields as its English, is tested without a notebook (tests/test_i18n.py), so running 01 here
+too (as until 2026-11-30) only re-ran its code for two more of those messages, at about 33 s of CI
+time (its nbval cells in one run with --durations=0 on 2026-11-30).
 `GANLIB_TEST_ZH=all` (`make test-zh`) runs the whole edition, and a Chinese notebook named on the
 command line always runs.
 """

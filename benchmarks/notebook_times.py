@@ -11,8 +11,8 @@ instead of training). Each notebook runs through papermill in a child process, i
 and its wall time and the peak resident memory of that process tree (the kernel is the largest)
 are written to results/notebook-times-<variant>.json after every notebook: an interrupted run keeps
 what it measured. Before each notebook a two-second matrix-multiply probe records the machine's speed
-at that moment (``speed_probe_gflops``; the table's machines line shows its range), because the same
-machine kind has run twice as fast in one session as in another. Each run writes its artifacts to
+at that moment (``speed_probe_gflops``; the table's machines line shows its range), because machines
+described the same way have run twice as fast in one session as in another. Each run writes its artifacts to
 an empty folder of its own (``GANLIB_ARTIFACTS``), so no earlier run's checkpoint is resumed and the
 reader's artifacts/ stays as it was. A rerun on another machine or with other parameters starts the
 file afresh and says so, rather than mixing results. Heavy: run it under the shared CPU lock, on an idle machine,
