@@ -132,10 +132,9 @@ def _shipped_models() -> Check:
 def speed_probe(seconds: float = 2.0, size: int = 2048) -> float:
     """This machine's float32 matrix-multiply speed now, in GFLOP/s (NumPy, all cores).
 
-    The time table's runs (benchmarks/notebook_times.py) record it before each notebook, because the
+    The time table's runs (benchmarks/notebook_times.py) record it before each notebook, because
     machines described the same way (2 cores, AMD EPYC) have run about twice as fast in one session as
-    in another. ``make check`` times
-    TensorFlow itself instead (``dcgan_trial``): this probe can miss how much slower TensorFlow runs.
+    in another. ``make check`` times TensorFlow itself instead (``dcgan_trial``): this probe can miss how much slower TensorFlow runs.
     """
     import numpy as np
 

@@ -90,9 +90,10 @@ def sample_generator(generator, n: int, seed: int = 0, labels=None, batch_size: 
         raise ValueError("this generator is unconditional (one input, noise): it cannot be asked for digits; "
                          "allowed: labels=None")
     noise = seeded_noise(n, latent_dim_of(generator), seed)
-    inputs = [noise] if labels is None else [noise, np.asarray(labels, np.int32)]
+    inputs = generator_inputs(noise, labels)
+    parts = inputs if isinstance(inputs, list) else [inputs]
     run = inference_function(generator)
-    images = np.concatenate([np.asarray(run(*(part[start:start + batch_size] for part in inputs)))
+    images = np.concatenate([np.asarray(run(*(part[start:start + batch_size] for part in parts)))
                              for start in range(0, n, batch_size)])
     return np.clip(images.astype(np.float32), -1.0, 1.0)
 
