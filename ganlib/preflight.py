@@ -25,7 +25,7 @@ REQUIRED_VERSIONS = {"tensorflow": "2.21", "keras": "3."}
 # before its first notebook (benchmarks/results/levers-cpu2.json, "dcgan_recipe_b64", 2026-11-30;
 # notebook-times-default.json; the median of 5 rounds of 200 steps), and that column's total.
 # TensorFlow's speed is what the notebooks wait for: on a CPU without AVX-512, NumPy's matmul probe
-# (speed_probe) swung between 96 and 149 GFLOP/s in one evening while the DCGAN's speed stayed within
+# (speed_probe) swung between 96 and 149 GFLOP/s in one evening, over two sessions, while the DCGAN's speed stayed within
 # 12.4-14.7 steps/s (benchmarks/README.md, "The speed line of make check").
 REFERENCE_DCGAN_STEPS_PER_SECOND = 39.9
 REFERENCE_COURSE_MINUTES = 29.4
