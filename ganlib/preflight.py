@@ -25,8 +25,8 @@ REQUIRED_VERSIONS = {"tensorflow": "2.21", "keras": "3."}
 # before its first notebook (benchmarks/results/levers-cpu2.json, "dcgan_recipe_b64", 2026-11-30;
 # notebook-times-default.json; the median of 5 rounds of 200 steps), and that column's total.
 # TensorFlow's speed is what the notebooks wait for: on a CPU without AVX-512, NumPy's matmul probe
-# (speed_probe) swung between 96 and 149 GFLOP/s in one evening, over two sessions, while the DCGAN's speed stayed within
-# 12.4-14.7 steps/s (benchmarks/README.md, "The speed line of make check").
+# (speed_probe) swung between 96 and 149 GFLOP/s in one evening, over two sessions, while the DCGAN's
+# speed stayed within 12.4-14.7 steps/s (benchmarks/README.md, "The speed line of make check").
 REFERENCE_DCGAN_STEPS_PER_SECOND = 39.9
 REFERENCE_COURSE_MINUTES = 29.4
 
@@ -134,7 +134,8 @@ def speed_probe(seconds: float = 2.0, size: int = 2048) -> float:
 
     The time table's runs (benchmarks/notebook_times.py) record it before each notebook, because
     machines described the same way (2 cores, AMD EPYC) have run about twice as fast in one session as
-    in another. ``make check`` times TensorFlow itself instead (``dcgan_trial``): this probe can miss how much slower TensorFlow runs.
+    in another. ``make check`` times TensorFlow itself instead (``dcgan_trial``): this probe can miss
+    how much slower TensorFlow runs.
     """
     import numpy as np
 
