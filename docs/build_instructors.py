@@ -50,6 +50,7 @@ LABELS = {
            "item": "**Exercise {number}.** ", "discussion": "Discussion:", "answer": "Answer:",
            "checked_by": "*Checked automatically* by `exercises.{check}({function})`. Reference solution (`{where}`):",
            "cases": "The check's cases ({tolerance}), as inputs → expected output:",
+           "further": "Then, once those are right, it runs: {checks} (`ganlib/exercises.py`).",
            "pending": "*Answer pending: {answers}/{number}.md has no section for this exercise yet.*",
            "checked_short": "{number} (`{function}`, checked)", "open": "open: {numbers}", "none": "none",
            "comma": ", ", "semicolon": "; ", "and": " and ", "none_yet": "none yet",
@@ -63,6 +64,7 @@ LABELS = {
            "item": "**练习 {number}.** ", "discussion": "讨论：", "answer": "答案：",
            "checked_by": "由 `exercises.{check}({function})` *自动检查*。参考解答（`{where}`）：",
            "cases": "检查所用的用例（{tolerance}），格式为 输入 → 期望输出：",
+           "further": "这些用例都正确之后，检查还会运行：{checks}（`ganlib/exercises.py`）。",
            "pending": "*答案待补：{answers}/{number}.md 中还没有这道练习的小节。*",
            "checked_short": "{number}（`{function}`，自动检查）", "open": "开放题：{numbers}", "none": "无",
            "comma": "、", "semicolon": "；", "and": "、", "none_yet": "暂无",
@@ -161,6 +163,7 @@ class Reference:
     where: str             # where it lives, e.g. ganlib/exercises.py: reference_lerp
     cases: list[str]       # one line per case the check compares: inputs -> expected
     tolerance: str
+    further: list[str]     # the names of the checks run once the cases pass (how the answer is written)
 
 
 def reference_of(check_name: str) -> Reference:
@@ -170,8 +173,8 @@ def reference_of(check_name: str) -> Reference:
     check = getattr(exercises, check_name)
     seen = {}
 
-    def record(name, candidate, reference, cases, atol=1e-5, rtol=1e-4, dtype=None):
-        seen.update(reference=reference, cases=cases, atol=atol, rtol=rtol, dtype=dtype)
+    def record(name, candidate, reference, cases, atol=1e-5, rtol=1e-4, dtype=None, further_checks=()):
+        seen.update(reference=reference, cases=cases, atol=atol, rtol=rtol, dtype=dtype, further=further_checks)
 
     original = exercises.check_function
     exercises.check_function = record
@@ -195,7 +198,7 @@ def reference_of(check_name: str) -> Reference:
     tolerance = f"atol {seen['atol']:g}, rtol {seen['rtol']:g}"
     if seen["dtype"] is not None:
         tolerance += f", dtype {np.dtype(seen['dtype'])}"
-    return Reference(source.rstrip(), where, cases, tolerance)
+    return Reference(source.rstrip(), where, cases, tolerance, [check.__name__ for check in seen["further"]])
 
 
 def _value(array: np.ndarray) -> str:
@@ -257,6 +260,9 @@ def answers_section(notebooks: list[Path], answers_dir: Path = ANSWERS, draft: b
                              + f"\n\n```python\n{reference.source}\n```\n")
                 parts.append(words["cases"].format(tolerance=reference.tolerance) + "\n\n"
                              + "\n".join(f"- `{line}`" for line in reference.cases) + "\n")
+                if reference.further:
+                    parts.append(words["further"].format(checks=words["comma"].join(f"`{name}`" for name in reference.further))
+                                 + "\n")
             if exercise.number in written:
                 parts.append(words["discussion" if exercise.checked else "answer"] + "\n\n"
                              + written[exercise.number] + "\n")

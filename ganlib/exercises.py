@@ -21,11 +21,13 @@ class ExerciseError(AssertionError):
 
 
 def check_function(name: str, candidate, reference, cases, atol: float = 1e-5, rtol: float = 1e-4,
-                   dtype=None) -> None:
+                   dtype=None, further_checks=()) -> None:
     """Compare ``candidate(*case)`` with ``reference(*case)`` for every case, and say how it went.
 
     With ``dtype``, an answer with the right values but another type is wrong too (after the values,
-    so a learner fixes those first).
+    so a learner fixes those first). ``further_checks``: functions of (name, candidate), run once the
+    values are right, each raising :class:`ExerciseError` for what the cases cannot test (how the
+    answer is written, say); each counts as one case.
 
     The messages come from ganlib.i18n's table, in the reader's language (Chinese in notebooks/zh/).
     """
@@ -50,7 +52,9 @@ def check_function(name: str, candidate, reference, cases, atol: float = 1e-5, r
         if dtype is not None and answer.dtype != np.dtype(dtype):
             raise ExerciseError(message("wrong_dtype", name=name, case=number, got=answer.dtype,
                                         expected=np.dtype(dtype)))
-    print(message("correct", name=name, count=len(cases)))
+    for further_check in further_checks:
+        further_check(name, candidate)
+    print(message("correct", name=name, count=len(cases) + len(further_checks)))
 
 
 # Notebook 00 -----------------------------------------------------------------------------------
@@ -158,10 +162,23 @@ def _input_gradient_norms(critic, points):
 
 
 def reference_one_sided_penalty(critic, real, fake, alpha):
-    """mean over samples of max(0, ||grad f(x_hat)|| - 1)^2, with x_hat = real + alpha * (fake - real)."""
-    real, fake, alpha = (np.asarray(a, np.float32) for a in (real, fake, alpha))
-    norms = _input_gradient_norms(critic, real + alpha * (fake - real))
-    return float(np.mean(np.maximum(0.0, norms - 1.0) ** 2))
+    """mean over samples of max(0, ||grad f(x_hat)|| - 1)^2, with x_hat = real + alpha * (fake - real).
+
+    In TensorFlow, as exercise 2 needs (it trains a critic with this inside a ``tf.function``);
+    ``alpha`` None draws one uniform weight per sample.
+    """
+    import tensorflow as tf
+
+    real, fake = tf.convert_to_tensor(real, tf.float32), tf.convert_to_tensor(fake, tf.float32)
+    if alpha is None:
+        alpha = tf.random.uniform([tf.shape(real)[0]] + [1] * (len(real.shape) - 1))
+    x_hat = real + tf.convert_to_tensor(alpha, tf.float32) * (fake - real)
+    with tf.GradientTape() as tape:
+        tape.watch(x_hat)
+        scores = critic(x_hat, training=True)
+    gradients = tape.gradient(scores, x_hat)
+    norms = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=list(range(1, len(real.shape)))) + 1e-12)
+    return tf.reduce_mean(tf.square(tf.nn.relu(norms - 1.0)))
 
 
 def _toy_critic(input_shape, hidden: int, seed: int, activation: str = "tanh"):
@@ -191,6 +208,54 @@ def _linear_critic(input_shape, slope: float, seed: int):
     return critic
 
 
+def _penalty_takes_no_alpha(name, candidate) -> None:
+    """Exercise 2 passes ``alpha=None``. With the fake batch equal to the real one, every weight drawn gives the
+    same interpolates, so the penalty is known; a None turned into NaN weights, say, gives NaN instead."""
+    critic = _toy_critic((28, 28, 1), 16, 6)
+    real = np.random.default_rng(6).uniform(-1, 1, (6, 28, 28, 1)).astype(np.float32)
+    expected = np.asarray(reference_one_sided_penalty(critic, real, real, np.zeros((6, 1, 1, 1), np.float32)))
+    try:
+        answer = candidate(critic, real, real.copy(), None)
+    except Exception as error:
+        raise ExerciseError(message("alpha_none_failed", name=name, error=f"{type(error).__name__}: {error}")) from error
+    if answer is None or not np.allclose(np.asarray(answer), expected, atol=1e-5, rtol=1e-3):
+        raise ExerciseError(message("alpha_none_wrong", name=name, got=_short(np.asarray(answer)),
+                                    expected=_short(expected)))
+
+
+def _penalty_trains_a_critic(name, candidate) -> None:
+    """Exercise 2 trains with the penalty inside a ``tf.function``: it must run there, and its gradient for
+    the critic's weights must be the reference's (a NumPy answer runs eagerly but has no such gradient)."""
+    import tensorflow as tf
+
+    critic = _toy_critic((2,), 16, 7)
+    rng = np.random.default_rng(7)
+    real, fake = (tf.constant(points) for points in rng.normal(0, 1, (2, 32, 2)).astype(np.float32))
+    alpha = tf.constant(rng.uniform(0, 1, (32, 1)).astype(np.float32))
+
+    def weight_gradients(penalty):
+        @tf.function
+        def traced():
+            with tf.GradientTape() as tape:
+                value = penalty(critic, real, fake, alpha)
+            return tape.gradient(value, critic.trainable_variables)
+        return traced()
+
+    try:
+        got = weight_gradients(candidate)
+    except Exception as error:
+        raise ExerciseError(message("not_in_tensorflow", name=name, error=f"{type(error).__name__}: {error}")) from error
+    expected = weight_gradients(reference_one_sided_penalty)
+    # The penalty reads only the critic's slopes, so the last layer's bias gets no gradient (None) in either.
+    if any(g is None and e is not None for g, e in zip(got, expected)):
+        raise ExerciseError(message("no_weight_gradient", name=name))
+    pairs = [(np.zeros(v.shape) if g is None else g.numpy(), np.zeros(v.shape) if e is None else e.numpy())
+             for g, e, v in zip(got, expected, critic.trainable_variables)]
+    if not all(np.allclose(g, e, atol=1e-5, rtol=1e-3) for g, e in pairs):
+        gap = max(float(np.max(np.abs(g - e))) for g, e in pairs)
+        raise ExerciseError(message("wrong_weight_gradient", name=name, gap=f"{gap:.3g}"))
+
+
 def check_one_sided_penalty(candidate) -> None:
     rng = np.random.default_rng(0)
     real, fake = rng.uniform(-1, 1, (2, 6, 28, 28, 1)).astype(np.float32)
@@ -205,7 +270,9 @@ def check_one_sided_penalty(candidate) -> None:
         (_toy_critic((2,), 32, 5, "relu"), points_real, points_fake,  # 2-D points, as on notebook 04's ring
          rng.uniform(0, 1, (32, 1)).astype(np.float32)),
     ]
-    check_function("one_sided_penalty", candidate, reference_one_sided_penalty, cases, atol=1e-5, rtol=1e-3)
+    # Then what exercise 2 asks of the same function: alpha=None, and a gradient for the critic's weights.
+    check_function("one_sided_penalty", candidate, reference_one_sided_penalty, cases, atol=1e-5, rtol=1e-3,
+                   further_checks=(_penalty_takes_no_alpha, _penalty_trains_a_critic))
 
 
 # Notebook 05 -----------------------------------------------------------------------------------

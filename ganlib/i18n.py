@@ -41,6 +41,35 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{name}：第 {case} 个用例（{inputs}）得到 {got}，应为 {expected}（最大差 {gap}，"
               "容差 {atol} + {rtol} × |应为值|）",
     },
+    "alpha_none_failed": {
+        "en": "{name}: with alpha=None, as exercise 2 calls it, it raised {error}; with alpha None, draw one "
+              "uniform weight per sample (tf.random.uniform, shaped to broadcast over a sample)",
+        "zh": "{name}：像练习 2 那样以 alpha=None 调用时，它抛出了 {error}；alpha 为 None 时，请为每个样本抽取"
+              "一个均匀分布的权重（tf.random.uniform，形状要能在一个样本上广播）",
+    },
+    "alpha_none_wrong": {
+        "en": "{name}: with alpha=None, on a fake batch equal to the real one (so any weights give the same "
+              "interpolates), it gave {got}; expected {expected}",
+        "zh": "{name}：以 alpha=None 调用、生成批次与真实批次相同（于是无论什么权重，插值点都一样）时，"
+              "它得到 {got}；应为 {expected}",
+    },
+    "not_in_tensorflow": {
+        "en": "{name}: the values are right, but inside a tf.function, where exercise 2 trains with it, it "
+              "raised {error}; write it in TensorFlow (tf.* operations, no NumPy, no .numpy())",
+        "zh": "{name}：数值正确，但在 tf.function 里（练习 2 就在那里用它训练）它抛出了 {error}；"
+              "请用 TensorFlow 写（tf.* 运算，不用 NumPy，不调用 .numpy()）",
+    },
+    "no_weight_gradient": {
+        "en": "{name}: the values are right, but the penalty gives no gradient for the critic's weights, so "
+              "exercise 2 could not train with it; keep every step in TensorFlow (no NumPy, no tf.stop_gradient)",
+        "zh": "{name}：数值正确，但这个惩罚项对评论家的权重没有梯度，练习 2 无法用它训练；"
+              "请让每一步都留在 TensorFlow 里（不用 NumPy，不用 tf.stop_gradient）",
+    },
+    "wrong_weight_gradient": {
+        "en": "{name}: the values are right, but the gradient for the critic's weights differs from the "
+              "reference's (largest difference {gap}); is a step treated as a constant?",
+        "zh": "{name}：数值正确，但对评论家权重的梯度与参考答案不同（最大差 {gap}）；是否有某一步被当成了常数？",
+    },
     "correct": {
         "en": "{name}: correct on all {count} cases.",
         "zh": "{name}：全部 {count} 个用例正确。",

@@ -64,3 +64,63 @@ def test_optimal_discriminator_from_logs_check_catches_underflow():
             return np.exp(log_p_data) / (np.exp(log_p_data) + np.exp(log_p_g))
     with pytest.raises(ExerciseError, match=r"optimal_discriminator_from_logs: case 2 .* gave \[nan, nan\]"):
         exercises.check_optimal_discriminator_from_logs(naive)
+
+
+# Notebook 04's penalty: exercise 2 calls it with alpha=None and trains a critic with it inside a tf.function,
+# so its check also asks for those, once the values are right.
+
+def test_the_penalty_reference_passes_every_case_and_a_stub_is_not_attempted(capsys):
+    exercises.check_one_sided_penalty(exercises.reference_one_sided_penalty)
+    assert "one_sided_penalty: correct on all 7 cases." in capsys.readouterr().out
+    exercises.check_one_sided_penalty(stub)
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_a_penalty_that_cannot_take_alpha_none_is_named():
+    def needs_alpha(critic, real, fake, alpha):
+        return exercises.reference_one_sided_penalty(critic, real, fake, alpha + 0.0)   # None + 0.0: TypeError
+    with pytest.raises(ExerciseError, match="with alpha=None, as exercise 2 calls it, it raised"):
+        exercises.check_one_sided_penalty(needs_alpha)
+
+
+def test_a_penalty_that_takes_a_constant_weight_for_alpha_none_passes(capsys):
+    # The None case tests that None is handled (any finite weights give the same interpolates there), not how.
+    def halfway(critic, real, fake, alpha):
+        return exercises.reference_one_sided_penalty(critic, real, fake, 0.5 if alpha is None else alpha)
+    exercises.check_one_sided_penalty(halfway)
+    assert "correct on all 7 cases" in capsys.readouterr().out
+
+
+def test_a_penalty_in_numpy_is_named_as_not_in_tensorflow():
+    def in_numpy(critic, real, fake, alpha):
+        value = exercises.reference_one_sided_penalty(critic, real, fake, alpha)
+        return float(np.asarray(value))   # right eagerly; inside a tf.function there is no array to take
+    with pytest.raises(ExerciseError, match="inside a tf.function, where exercise 2 trains with it, it raised"):
+        exercises.check_one_sided_penalty(in_numpy)
+
+
+def test_a_penalty_without_a_gradient_for_the_weights_is_named():
+    import tensorflow as tf
+
+    def stopped(critic, real, fake, alpha):
+        return tf.stop_gradient(exercises.reference_one_sided_penalty(critic, real, fake, alpha))
+    with pytest.raises(ExerciseError, match="gives no gradient for the critic's weights"):
+        exercises.check_one_sided_penalty(stopped)
+
+
+def test_a_penalty_with_the_wrong_gradient_for_the_weights_is_named():
+    import tensorflow as tf
+
+    def constant_in_the_weights(critic, real, fake, alpha):
+        value = exercises.reference_one_sided_penalty(critic, real, fake, alpha)
+        # the right value, with a zero gradient for every weight
+        return tf.stop_gradient(value) + 0.0 * tf.reduce_sum(critic(tf.convert_to_tensor(real, tf.float32)))
+    with pytest.raises(ExerciseError, match=r"gradient for the critic's weights differs from the reference's"):
+        exercises.check_one_sided_penalty(constant_in_the_weights)
+
+
+def test_a_penalty_that_turns_alpha_none_into_nan_is_named():
+    def nan_weights(critic, real, fake, alpha):
+        return exercises.reference_one_sided_penalty(critic, real, fake, np.asarray(alpha, np.float32))
+    with pytest.raises(ExerciseError, match=r"with alpha=None, on a fake batch equal to the real one .* gave nan"):
+        exercises.check_one_sided_penalty(nan_weights)
