@@ -315,7 +315,9 @@ def check_label_agreement(candidate) -> None:
              # an unsure row agrees with no request, even where its most likely class is the one asked for
              (unsure, unsure.argmax(axis=1)),
              (np.eye(10)[[3, 3, 7, 1]] * 0.5 + 0.05, np.array([3, 5, 7, 1])),
-             (np.concatenate([np.eye(10)[[2, 4]], unsure[:2]]), np.array([2, 4, 0, 0]))]
+             (np.concatenate([np.eye(10)[[2, 4]], unsure[:2]]), np.array([2, 4, 0, 0])),
+             # exactly at the threshold: 0.9 counts as recognized (>= 0.9), which > 0.9 would miss
+             (np.array([[0.9, 0.1] + [0.0] * 8, [0.1, 0.9] + [0.0] * 8]), np.array([0, 0]))]
     # The reference solution is ganlib.metrics.label_agreement: recognized (max >= 0.9) and the requested digit.
     check_function("label_agreement", candidate, metrics.label_agreement, cases)
 

@@ -124,3 +124,14 @@ def test_a_penalty_that_turns_alpha_none_into_nan_is_named():
         return exercises.reference_one_sided_penalty(critic, real, fake, np.asarray(alpha, np.float32))
     with pytest.raises(ExerciseError, match=r"with alpha=None, on a fake batch equal to the real one .* gave nan"):
         exercises.check_one_sided_penalty(nan_weights)
+
+
+def test_label_agreement_check_counts_a_probability_of_exactly_0_9_as_recognized():
+    # The task says "probability >= 0.9"; an answer with > 0.9 is right everywhere but at the threshold.
+    def strict(probabilities, labels):
+        probabilities = np.asarray(probabilities)
+        return float(np.mean((probabilities.max(axis=1) > 0.9) & (probabilities.argmax(axis=1) == labels)))
+    with pytest.raises(ExerciseError, match="label_agreement: case 5"):
+        exercises.check_label_agreement(strict)
+    from ganlib import metrics
+    exercises.check_label_agreement(metrics.label_agreement)
