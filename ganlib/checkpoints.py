@@ -79,7 +79,7 @@ def run_key(gan, images, labels=None, *, steps: int, snapshots: int, batch_size:
         "noise_seed": gan.seed,
         "g_optimizer": optimizer_settings(gan.g_optimizer),
         "d_optimizer": optimizer_settings(gan.d_optimizer),
-        "execution": "eager" if gan.run_eagerly else ("xla" if gan.jit_compile is True else "graph"),
+        "execution": "eager" if gan.run_eagerly else ("xla" if gan.jit_compile else "graph"),
         "data": data_fingerprint(images, labels),
         "batch_size": batch_size,
         "seed": seed,

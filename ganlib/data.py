@@ -42,6 +42,40 @@ class Digits(NamedTuple):
     source: str         # "bundled" or "mnist": what was actually loaded
 
 
+# How far outside [-1, 1] an image may stray (float rounding in a blur, say) before it is refused.
+RANGE_SLACK = 0.01
+
+
+def model_range_images(images, name: str = "images", shape: tuple = (28, 28, 1), at_least: int = 1) -> np.ndarray:
+    """``images`` as float32 (N, *shape) in [-1, 1], or a ValueError that says what they are instead.
+
+    For functions a learner calls with arrays of their own: 0-255 pixels, a single image, a
+    ``Digits`` tuple or a flat array would otherwise give a wrong number without a word, or fail deep
+    inside Keras. NaN passes (a diverging model's samples are measured, and training's guard names NaN).
+    """
+    if isinstance(images, Digits):
+        raise ValueError(f"{name} is a Digits tuple (images, labels, source); pass its .images")
+    array = np.asarray(images)
+    allowed = f"float images of shape (N, {', '.join(str(n) for n in shape)}) in [-1, 1]"
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise ValueError(f"{name} is not a numeric array (dtype {array.dtype}); allowed: {allowed}")
+    if not np.issubdtype(array.dtype, np.floating):
+        raise ValueError(f"{name} are {array.dtype} pixels; allowed: {allowed} "
+                         "(data.to_model_range converts 0-255 pixels)")
+    if array.shape == tuple(shape):
+        raise ValueError(f"{name} is one image of shape {array.shape}; allowed: a batch of shape "
+                         f"(N, {', '.join(str(n) for n in shape)}): write {name}[None] for one image")
+    if array.ndim != len(shape) + 1 or array.shape[1:] != tuple(shape):
+        raise ValueError(f"{name} have shape {array.shape}; allowed: {allowed}")
+    if len(array) < at_least:
+        raise ValueError(f"{name} holds {len(array)} image(s); allowed: at least {at_least}")
+    finite = array[np.isfinite(array)]
+    if finite.size and not (finite.min() >= -1 - RANGE_SLACK and finite.max() <= 1 + RANGE_SLACK):
+        raise ValueError(f"{name} range from {finite.min():g} to {finite.max():g}; allowed: {allowed} "
+                         "(data.to_model_range converts 0-255 pixels)")
+    return array.astype(np.float32, copy=False)
+
+
 def to_model_range(pixels) -> np.ndarray:
     """Map pixel intensities 0..255 to the model's range -1..1, as float32."""
     return (np.asarray(pixels, dtype=np.float32) / 127.5 - 1.0).astype(np.float32)
@@ -172,7 +206,14 @@ def make_dataset(images, batch_size: int, seed: int, labels=None, start_batch: i
     """
     import tensorflow as tf
 
-    images = np.asarray(images, dtype=np.float32)
+    from ganlib import sampling
+
+    images = model_range_images(images, shape=np.shape(images)[1:]) if not isinstance(images, Digits) \
+        else model_range_images(images)
+    if not course.RULES["seed"].accepts(seed):
+        raise ValueError(f"seed is {seed!r}; allowed: {course.RULES['seed'].allowed}")
+    if labels is not None:   # a wrong length would fail only at iteration, inside tf.data
+        sampling.check_labels(labels, len(images))
     if not course.integer_rule(1, len(images)).accepts(batch_size):
         raise ValueError(f"batch_size is {batch_size!r}; allowed: an integer from 1 to the number of images "
                          f"({len(images)})")

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganlib import sampling
+from ganlib import course, sampling
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 JUDGE_PATH = DATA_DIR / "judge.keras"
@@ -188,6 +188,8 @@ def judge_digits(images, batch_size: int = 500, space: str = SPACE) -> tuple[np.
     """
     if space not in SPACES:
         raise ValueError(f"space is {space!r}; allowed: " + ", ".join(repr(name) for name in SPACES))
+    if not course.COUNT.accepts(batch_size):
+        raise ValueError(f"batch_size is {batch_size!r}; allowed: {course.COUNT.allowed}")
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 4 or images.shape[1:] != (28, 28, 1):
         raise ValueError(f"images have shape {images.shape}; the judge takes (N, 28, 28, 1) in [-1, 1]")

@@ -43,9 +43,29 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg
 
-from ganlib import judge, sampling
+from ganlib import data, judge, sampling
 
 CONFIDENT = 0.9  # a sample is "recognized" when the judge gives one digit at least this probability
+
+
+def class_probabilities(probabilities, name: str = "probabilities", num_classes: int = 10) -> np.ndarray:
+    """``probabilities`` as an (N, 10) array of rows that are probability distributions, or a ValueError.
+
+    The measures below take the judge's class probabilities; images, features or logits passed
+    instead would give numbers (a "classifier score" of 20, an agreement of 0) without a word.
+    """
+    p = np.asarray(probabilities)
+    allowed = (f"class probabilities of shape (N, {num_classes}), each row from 0 to 1 and summing to 1, "
+               "as judge.judge_digits returns them")
+    if p.ndim != 2 or p.shape[1] != num_classes or not np.issubdtype(p.dtype, np.number):
+        raise ValueError(f"{name} have shape {p.shape} (dtype {p.dtype}); allowed: {allowed}")
+    p = p.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(p)) or p.min(initial=0.0) < -1e-6 or p.max(initial=0.0) > 1 + 1e-6 or \
+            not np.allclose(p.sum(axis=1), 1.0, atol=1e-2):
+        raise ValueError(f"{name} are not probabilities (values from {np.nanmin(p, initial=0.0):g} to "
+                         f"{np.nanmax(p, initial=0.0):g}, row sums from {np.nanmin(p.sum(axis=1), initial=1.0):g} "
+                         f"to {np.nanmax(p.sum(axis=1), initial=1.0):g}); allowed: {allowed}")
+    return p
 
 
 def recognized(probabilities, threshold: float = CONFIDENT) -> np.ndarray:
@@ -55,7 +75,7 @@ def recognized(probabilities, threshold: float = CONFIDENT) -> np.ndarray:
     the most likely class of an unrecognized sample says nothing (it is whichever class the judge's
     bias favours). Every count of digits below therefore uses recognized samples only.
     """
-    return np.max(np.asarray(probabilities), axis=1) >= threshold
+    return np.max(class_probabilities(probabilities), axis=1) >= threshold
 
 
 def recognized_share(probabilities, threshold: float = CONFIDENT) -> float:
@@ -108,7 +128,7 @@ def classifier_score(probabilities, eps: float = 1e-12) -> float:
     1 when every sample gets the same class distribution; 10 when every sample is a confident digit
     and the digits are used equally.
     """
-    p = np.clip(np.asarray(probabilities, dtype=np.float64), eps, 1.0)
+    p = np.clip(class_probabilities(probabilities), eps, 1.0)
     marginal = p.mean(axis=0, keepdims=True)
     return float(np.exp(np.mean(np.sum(p * (np.log(p) - np.log(marginal)), axis=1))))
 
@@ -181,8 +201,18 @@ def manifold_scores(real_features, fake_features, k: int = NEIGHBOURS) -> dict[s
 
 def nearest_distances(images, reference_images, chunk: int = 500) -> tuple[np.ndarray, np.ndarray]:
     """For each image, the pixel-space distance to its nearest reference image, and that image's index."""
-    flat = np.asarray(images, np.float32).reshape(len(images), -1)
-    reference = np.asarray(reference_images, np.float32).reshape(len(reference_images), -1)
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise ValueError(f"chunk is {chunk!r}; allowed: an integer >= 1 (images compared at a time)")
+    # 0-255 pixels would put every distance a hundred times too far: no near-copies, without a word.
+    # Any image shape is allowed (repair compares only the visible pixels), the same for both.
+    images, reference_images = (data.model_range_images(array, name, shape=np.shape(array)[1:])
+                                if not isinstance(array, data.Digits) else data.model_range_images(array, name)
+                                for array, name in ((images, "images"), (reference_images, "reference_images")))
+    if images.shape[1:] != reference_images.shape[1:]:
+        raise ValueError(f"images have shape {images.shape} and reference_images {reference_images.shape}; "
+                         "allowed: the same shape per image")
+    flat = images.reshape(len(images), -1)
+    reference = reference_images.reshape(len(reference_images), -1)
     best, index = np.empty(len(flat)), np.empty(len(flat), dtype=np.int64)
     for start in range(0, len(flat), chunk):
         distances = _pairwise_distances(flat[start:start + chunk], reference)
@@ -200,6 +230,9 @@ def copy_threshold(train_images, held_out_images, quantile: float = 0.01) -> flo
 
 def memorized_share(images, train_images, threshold: float) -> float:
     """The share of samples closer to some training image than ``threshold`` (near-copies)."""
+    if not (isinstance(threshold, (int, float, np.number)) and np.isfinite(threshold) and threshold > 0):
+        raise ValueError(f"threshold is {threshold!r}; allowed: a positive pixel distance "
+                         "(a Reference's copy_threshold)")
     distances, _ = nearest_distances(images, train_images)
     return float(np.mean(distances < threshold))
 
@@ -225,6 +258,8 @@ class Reference:
             raise ValueError(f"held_out_images holds {len(held_out_images)} image(s); allowed: at least "
                              f"{2 * (NEIGHBOURS + 1)} ({NEIGHBOURS + 1} per half), and about 1,000 for stable "
                              "scores (data.split_digits holds out 1,000)")
+        train_images = data.model_range_images(train_images, "train_images")
+        held_out_images = data.model_range_images(held_out_images, "held_out_images")
         order = np.random.default_rng(seed).permutation(len(held_out_images))
         half = len(order) // 2
         self.train_images = np.asarray(train_images)
@@ -264,9 +299,12 @@ def agreement_per_digit(probabilities, labels, num_classes: int = 10, threshold:
 
 
 def _agrees(probabilities, labels, threshold: float) -> np.ndarray:
-    probabilities, labels = np.asarray(probabilities), np.asarray(labels)
-    if len(labels) != len(probabilities):
+    probabilities = class_probabilities(probabilities)
+    if np.ndim(labels) == 1 and len(labels) != len(probabilities):
         raise ValueError(f"{len(labels)} labels for {len(probabilities)} images: give one requested digit per image")
+    # (N, 1) labels would broadcast against (N,) into an N x N comparison: a wrong share, without a word.
+    sampling.check_labels(labels, len(probabilities))
+    labels = np.asarray(labels)
     return (np.argmax(probabilities, axis=1) == labels) & recognized(probabilities, threshold)
 
 
@@ -315,7 +353,7 @@ def evaluate_images(images, reference: Reference, labels=None) -> dict:
     agreement with them (an unrecognized image agrees with nothing), overall, among recognized
     images, and per digit.
     """
-    images = np.asarray(images, np.float32)
+    images = data.model_range_images(images)
     if len(images) < reference.half_size:
         raise ValueError(f"evaluate at least {reference.half_size} images (got {len(images)}): the "
                          "Frechet distance is compared at that sample size")

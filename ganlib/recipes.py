@@ -67,6 +67,15 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     ``adam_betas`` sets Adam's (beta_1, beta_2) for both networks (None: the recipe's own, below)."""
     if recipe not in RECIPES:
         raise ValueError(f"recipe is {recipe!r}; allowed: " + ", ".join(repr(r) for r in RECIPES))
+    # Keras reads these by truthiness: jit_compile="no" would compile with XLA, and a run's record
+    # would not say so. A learning rate of True would train at 1.
+    for name, value, allowed in (("jit_compile", jit_compile, "True, False or None (the recipe's own)"),
+                                 ("augment", augment, "True or False")):
+        if not (isinstance(value, bool) or (value is None and name == "jit_compile")):
+            raise ValueError(f"{name} is {value!r}; allowed: {allowed}")
+    for name, value in (("learning_rate", learning_rate), ("discriminator_learning_rate", discriminator_learning_rate)):
+        if isinstance(value, bool):
+            raise ValueError(f"{name} is {value!r}; allowed: a number greater than 0 and at most 1, or None")
     if jit_compile is None:
         jit_compile = JIT_COMPILE[recipe]
     if steps_per_execution is None:

@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganlib import course, metrics, sampling, training
+from ganlib.data import model_range_images
 
 MASKS = ("bottom_half", "left_half", "centre_square")
 
@@ -58,17 +59,24 @@ def check_mask(mask, name: str = "mask") -> None:
 
 def hide(images, mask, fill: float = -1.0) -> np.ndarray:
     """The images as a user would hand them in: hidden pixels set to ``fill`` (background)."""
-    return np.where(mask > 0, images, fill).astype(np.float32)
+    check_mask(mask)   # a (28, 28) mask would broadcast (N, 28, 28, 1) images into (N, 28, 28, 28)
+    return np.where(mask > 0, model_range_images(images), fill).astype(np.float32)
 
 
 def masked_mse(images, targets, mask) -> np.ndarray:
     """Mean squared error per image over the pixels where ``mask`` is 1."""
-    squared = (np.asarray(images, np.float32) - np.asarray(targets, np.float32)) ** 2 * mask
+    check_mask(mask)
+    images, targets = model_range_images(images), model_range_images(targets, "targets")
+    if images.shape != targets.shape:
+        raise ValueError(f"images have shape {images.shape} and targets {targets.shape}; allowed: the same shape")
+    squared = (images - targets) ** 2 * mask
     return squared.reshape(len(squared), -1).sum(axis=1) / float(np.sum(mask))
 
 
 def fill_with_mean(images, mask, train_images) -> np.ndarray:
     """Baseline: hidden pixels from the average training digit."""
+    check_mask(mask)
+    images, train_images = model_range_images(images), model_range_images(train_images, "train_images")
     return np.where(mask > 0, images, np.mean(train_images, axis=0, keepdims=True)).astype(np.float32)
 
 
@@ -77,6 +85,8 @@ def fill_with_nearest(images, mask, train_images, train_labels=None):
 
     Returns the repaired images and, when ``train_labels`` is given, the matched digits' labels.
     """
+    check_mask(mask)
+    images, train_images = model_range_images(images), model_range_images(train_images, "train_images")
     visible = np.asarray(mask).reshape(-1) > 0
     flat = lambda batch: np.asarray(batch, np.float32).reshape(len(batch), -1)[:, visible]  # noqa: E731
     _, nearest = metrics.nearest_distances(flat(images), flat(train_images))
@@ -179,7 +189,7 @@ def latent_search(generator, observed, *, weights=None, forward=None, labels=Non
         raise ValueError(f"steps is {steps!r} and restarts is {restarts!r}; allowed: each {course.COUNT.allowed}")
     if realism_weight < 0 or (realism_weight > 0 and discriminator is None):
         raise ValueError(f"realism_weight is {realism_weight}; allowed: 0, or a positive number with a discriminator")
-    observed = np.asarray(observed, np.float32)
+    observed = model_range_images(observed, "observed")   # one (28, 28, 1) image would be searched as 28
     conditional = sampling.is_conditional(generator)
     if labels is not None and not conditional:
         raise ValueError("labels were given but the generator is unconditional (one input: noise)")
@@ -251,7 +261,7 @@ def repair_with_generator(generator, images, mask, **search) -> Repair:
 
     ``search``: :func:`latent_search`'s settings (steps, restarts, discriminator, realism_weight, ...).
     """
-    images = np.asarray(images, np.float32)
+    images = model_range_images(images)
     check_mask(mask)
     found = latent_search(generator, images, weights=mask, **search)
     return Repair(images=np.where(mask > 0, images, found.generated).astype(np.float32),

@@ -80,6 +80,13 @@ def sample_generator(generator, n: int, seed: int = 0, labels=None, batch_size: 
     ``labels`` for a conditional one (two inputs: noise, digit)."""
     if not course.COUNT.accepts(n):
         raise ValueError(f"n is {n!r}; allowed: {course.COUNT.allowed}")
+    for name, value, rule in (("seed", seed, course.RULES["seed"]), ("batch_size", batch_size, course.COUNT)):
+        if not rule.accepts(value):   # a seed of None would draw other noise on every call
+            raise ValueError(f"{name} is {value!r}; allowed: {rule.allowed}")
+    if getattr(generator, "sampler", None) is not None and getattr(generator, "generator", None) is not None:
+        raise ValueError("generator is a whole GAN (training.GAN); allowed: one of its networks: gan.sampler "
+                         "(the weight average, what the course samples) or gan.generator (the latest weights)")
+    check_generator(generator, "generator")
     if is_conditional(generator):
         if labels is None:
             raise ValueError(f"a conditional generator needs one digit 0-9 per image: labels of shape ({n},); "

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ganlib import data
+
 
 def slant(images) -> np.ndarray:
     """Lean of the ink, per image: -cov(column, row) / var(row), weighting pixels by intensity.
@@ -16,7 +18,7 @@ def slant(images) -> np.ndarray:
     0 for an upright stroke; positive when the top leans right (like italics), negative when it
     leans left. An image without ink has no slant: NaN.
     """
-    ink = (np.asarray(images, np.float64).reshape(-1, 28, 28) + 1) / 2
+    ink = (data.model_range_images(images).astype(np.float64).reshape(-1, 28, 28) + 1) / 2
     rows, cols = np.mgrid[:28, :28]
     mass = ink.sum(axis=(1, 2))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -30,7 +32,7 @@ def slant(images) -> np.ndarray:
 
 def ink(images, threshold: float = 0.0) -> np.ndarray:
     """Share of pixels drawn, per image: brighter than ``threshold`` (0 is mid-grey in [-1, 1])."""
-    images = np.asarray(images)
+    images = data.model_range_images(images)
     return (images.reshape(len(images), -1) > threshold).mean(axis=1)
 
 

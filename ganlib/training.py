@@ -361,6 +361,11 @@ def train(gan: GAN, images, *, steps: int, batch_size: int, seed: int = 0, label
             raise ValueError(f"{name} is {value!r}; allowed: {course.COUNT.allowed}")
     if time_budget is not None and not (isinstance(time_budget, numbers.Real) and 0 < time_budget < math.inf):
         raise ValueError(f"time_budget is {time_budget!r}; allowed: a number of seconds greater than 0, or None")
+    if not course.RULES["seed"].accepts(seed):
+        raise ValueError(f"seed is {seed!r}; allowed: {course.RULES['seed'].allowed}")
+    # 0-255 pixels would train a useless model without a word; a flat array or another size would fail
+    # deep inside Keras. The generator's output shape is what the discriminator reads.
+    images = data.model_range_images(images, shape=tuple(gan.generator.output_shape[1:]))
     _check_labels(gan, images, labels)
     snapshots = max(1, min(snapshots, steps))
     steps_per_epoch = math.ceil(steps / snapshots)

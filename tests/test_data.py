@@ -180,3 +180,33 @@ def test_pipeline_runs_without_the_tf_data_autotuner(bundled):
     dataset = data.make_dataset(bundled.images[:100], batch_size=32, seed=0)
     assert dataset.options().autotune.enabled is False
     assert data.PREFETCH_BATCHES >= 1
+
+
+# What a learner may hand the functions that take images: each mistake is named, not measured.
+
+@pytest.mark.parametrize("given, message", [
+    (lambda d: data.to_pixels(d.images), r"images are uint8 pixels; allowed: float images .*data\.to_model_range"),
+    (lambda d: data.to_pixels(d.images).astype(np.float32), r"images range from 0 to 255; allowed: .*\[-1, 1\]"),
+    (lambda d: d.images[0], r"images is one image of shape \(28, 28, 1\); .* images\[None\]"),
+    (lambda d: d.images.reshape(-1, 784), r"images have shape \(5000, 784\); allowed: .*\(N, 28, 28, 1\)"),
+    (lambda d: d, r"images is a Digits tuple .* pass its \.images"),
+    (lambda d: d.images[:0], r"images holds 0 image\(s\); allowed: at least 1"),
+])
+def test_images_outside_the_contract_are_named(bundled, given, message):
+    with pytest.raises(ValueError, match=message):
+        data.model_range_images(given(bundled))
+
+
+def test_images_in_the_contract_pass_as_float32_and_nan_passes(bundled):
+    checked = data.model_range_images(bundled.images[:3].astype(np.float64))
+    assert checked.dtype == np.float32 and checked.shape == (3, 28, 28, 1)
+    diverged = bundled.images[:2].copy()
+    diverged[0, 0, 0, 0] = np.nan   # a diverged model's samples are still measured (and named by the guard)
+    assert np.isnan(data.model_range_images(diverged)[0, 0, 0, 0])
+
+
+def test_a_dataset_refuses_labels_of_another_length_and_a_seed_that_is_not_one(bundled):
+    with pytest.raises(ValueError, match=r"labels have shape \(3,\); allowed: one digit per image, shape \(64,\)"):
+        data.make_dataset(bundled.images[:64], 16, seed=0, labels=[1, 2, 3])
+    with pytest.raises(ValueError, match=r"seed is None; allowed: an integer from 0"):
+        data.make_dataset(bundled.images[:64], 16, seed=None)

@@ -200,7 +200,7 @@ def test_a_bad_feature_space_is_a_clear_error(split):
 
 
 def test_classes_are_counted_over_recognized_samples_only():
-    confident = np.eye(10)[[3, 3, 3, 7]] * 0.91 + 0.01   # recognized: 3, 3, 3, 7
+    confident = np.eye(10)[[3, 3, 3, 7]] * 0.90 + 0.01   # recognized (0.91): 3, 3, 3, 7
     unsure = np.full((6, 10), 0.1)
     unsure[:, 8] = 0.19                                  # an uninformed guess that favours 8
     unsure /= unsure.sum(1, keepdims=True)
@@ -280,3 +280,38 @@ def test_a_reference_needs_held_out_digits_for_both_halves(split):
             metrics.Reference(train.images[:100], held_out.images[:count])
     reference = metrics.Reference(train.images[:500], held_out.images[:8])
     assert metrics.evaluate_images(train.images[:500], reference)["precision"] >= 0   # 8 is enough to be scored
+
+
+# Inputs that used to give a number without a word.
+
+def test_pixel_images_are_refused_where_they_would_hide_every_copy(bundled):
+    train, held = bundled.images[:200], bundled.images[4000:4100]
+    with pytest.raises(ValueError, match=r"train_images range from 0 to 255"):
+        metrics.Reference(data.to_pixels(train).astype(np.float32), held)
+    with pytest.raises(ValueError, match=r"images are uint8 pixels"):
+        metrics.memorized_share(data.to_pixels(train[:10]), train, threshold=3.5)
+    assert metrics.memorized_share(train[:10], train, threshold=3.5) == 1.0   # exact copies, in range
+
+
+def test_labels_of_shape_n_by_1_are_refused_rather_than_broadcast():
+    probabilities = np.eye(10)[[1, 2, 3, 4]]
+    assert metrics.label_agreement(probabilities, np.array([1, 2, 3, 4])) == 1.0
+    with pytest.raises(ValueError, match=r"labels have shape \(4, 1\); allowed: one digit per image, shape \(4,\)"):
+        metrics.label_agreement(probabilities, np.array([[1], [2], [3], [4]]))
+    with pytest.raises(ValueError, match=r"labels hold \[10\]; allowed: whole numbers 0 to 9"):
+        metrics.label_agreement(probabilities, np.array([1, 2, 3, 10]))
+
+
+@pytest.mark.parametrize("given", [
+    np.zeros((5, 784)),                                  # images, flat
+    np.random.default_rng(0).normal(0, 3, (5, 10)),      # logits
+    np.full((5, 10), 0.5),                               # rows that do not sum to 1
+])
+def test_the_classifier_score_takes_probabilities_only(given):
+    with pytest.raises(ValueError, match=r"allowed: class probabilities of shape \(N, 10\)"):
+        metrics.classifier_score(given)
+
+
+def test_nearest_distances_refuses_a_chunk_that_is_not_a_count(bundled):
+    with pytest.raises(ValueError, match=r"chunk is -1; allowed: an integer >= 1"):
+        metrics.nearest_distances(bundled.images[:3], bundled.images[:10], chunk=-1)

@@ -204,3 +204,11 @@ def test_a_label_smoothing_outside_zero_to_one_is_refused(value):
     with pytest.raises(ValueError, match=f"label_smoothing is {value!r}; allowed: a number from 0 up to"):
         recipes.build("mlp", jit_compile=False, label_smoothing=value)
     assert recipes.build("mlp", jit_compile=False, label_smoothing=0.1).label_smoothing == 0.1
+
+
+@pytest.mark.parametrize("setting, value", [("jit_compile", 1), ("jit_compile", "no"), ("augment", "yes"),
+                                            ("learning_rate", True)])
+def test_settings_keras_reads_by_truthiness_must_be_what_they_say(setting, value):
+    # jit_compile="no" compiled with XLA while the run's key said "graph": a rerun could resume the wrong run.
+    with pytest.raises(ValueError, match=rf"{setting} is {re.escape(repr(value))}; allowed:"):
+        recipes.build("mlp", **{setting: value})

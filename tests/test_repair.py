@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from ganlib import repair
+from ganlib import data, repair
 
 LATENT = 4
 EVERY_PIXEL = np.ones((28, 28, 1), np.float32)
@@ -39,13 +39,14 @@ def test_nearest_fill_recovers_a_training_digit_exactly(bundled):
 def linear_generator(conditional):
     """G(z[, y]) = basis . z (+ the label's own offset image): a generator whose images are known."""
     rng = np.random.default_rng(0)
-    basis = rng.standard_normal((LATENT, 28 * 28)).astype(np.float32) * 0.3
+    # Scaled so that its images lie within [-1, 1], as a tanh generator's do (repair refuses others).
+    basis = rng.standard_normal((LATENT, 28 * 28)).astype(np.float32) * 0.1
     noise = keras.Input((LATENT,))
     image = keras.layers.Dense(28 * 28, use_bias=False, kernel_initializer=keras.initializers.Constant(basis))(noise)
     inputs = noise
     if conditional:
         label = keras.Input((), dtype="int32")
-        offsets = rng.standard_normal((10, 28 * 28)).astype(np.float32) * 0.5
+        offsets = rng.standard_normal((10, 28 * 28)).astype(np.float32) * 0.15
         offset = keras.layers.Embedding(10, 28 * 28, embeddings_initializer=keras.initializers.Constant(offsets))(label)
         image, inputs = keras.layers.Add()([image, offset]), [noise, label]
     return keras.Model(inputs, keras.layers.Reshape((28, 28, 1))(image))
@@ -196,3 +197,15 @@ def test_a_mask_that_cannot_mean_what_it_says_is_refused(mask, message):
 def test_search_settings_are_checked_before_the_search(settings, message):
     with pytest.raises(ValueError, match=message):
         repair.latent_search(linear_generator(True), np.zeros((2, 28, 28, 1)), **settings)
+
+
+def test_a_mask_without_its_channel_and_a_single_image_are_refused(bundled):
+    images, mask = bundled.images[:4], repair.make_mask("centre_square")
+    with pytest.raises(ValueError, match=r"mask has shape \(28, 28\); allowed: \(28, 28, 1\)"):
+        repair.hide(images, mask[..., 0])   # used to broadcast into (4, 28, 28, 28)
+    with pytest.raises(ValueError, match=r"mask has shape \(28, 28\)"):
+        repair.masked_mse(images, images, mask[..., 0])
+    with pytest.raises(ValueError, match=r"observed is one image of shape \(28, 28, 1\); .* observed\[None\]"):
+        repair.latent_search(linear_generator(False), images[0], steps=1, restarts=1)   # was searched as 28 images
+    with pytest.raises(ValueError, match=r"train_images are uint8 pixels"):
+        repair.fill_with_mean(repair.hide(images, mask), mask, data.to_pixels(bundled.images[:100]))

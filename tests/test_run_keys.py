@@ -167,3 +167,10 @@ def test_a_checkpoint_from_before_run_keys_covered_everything_is_not_resumed(dig
     run = build_and_train(BASE, digits, tmp_path)
     assert run.resumed_from == 0
     assert "written by another version of ganlib" in run.notice
+
+
+def test_the_key_says_xla_whenever_keras_compiles_with_it(digits):
+    # Keras compiles with XLA for any true value; the key used to say "graph" unless it was exactly True.
+    images, _ = digits
+    gan = stand_in_gan(jit_compile=1)
+    assert bool(gan.jit_compile) and checkpoints.run_key(gan, images, **STEPS)["execution"] == "xla"

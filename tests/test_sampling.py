@@ -59,3 +59,17 @@ def test_an_unconditional_generator_refuses_digits(generators):
     plain, _ = generators
     with pytest.raises(ValueError, match="unconditional .* cannot be asked for digits; allowed: labels=None"):
         sampling.sample_generator(plain, 3, labels=[1, 2, 3])
+
+
+def test_a_whole_gan_a_discriminator_and_a_missing_seed_are_named():
+    from conftest import stand_in_gan
+
+    gan = stand_in_gan(run_eagerly=True)
+    with pytest.raises(ValueError, match=r"generator is a whole GAN .* gan.sampler"):
+        sampling.sample_generator(gan, 4)
+    with pytest.raises(ValueError, match=r"generator is not a digit generator"):
+        sampling.sample_generator(gan.discriminator, 4)
+    with pytest.raises(ValueError, match=r"seed is None; allowed: an integer from 0"):
+        sampling.sample_generator(gan.sampler, 4, seed=None)
+    with pytest.raises(ValueError, match=r"batch_size is 0; allowed: an integer >= 1"):
+        sampling.sample_generator(gan.sampler, 4, batch_size=0)

@@ -34,3 +34,13 @@ def test_ink_is_the_share_of_drawn_pixels():
     images[1, :, :14] = -0.2     # darker than mid-grey: not ink at the default threshold
     np.testing.assert_allclose(style.ink(images), [0.25, 0.0])
     assert style.ink(images[1:], threshold=-0.5)[0] == pytest.approx(0.5)
+
+
+def test_images_that_are_not_model_range_batches_are_refused():
+    three_channels = np.zeros((5, 28, 28, 3), np.float32)
+    with pytest.raises(ValueError, match=r"images have shape \(5, 28, 28, 3\)"):
+        style.slant(three_channels)   # used to return 15 values for 5 images
+    with pytest.raises(ValueError, match=r"images is one image of shape \(28, 28, 1\)"):
+        style.ink(np.zeros((28, 28, 1), np.float32))   # used to return 28 values
+    with pytest.raises(ValueError, match=r"images are uint8 pixels"):
+        style.ink(np.zeros((2, 28, 28, 1), np.uint8))

@@ -295,3 +295,15 @@ def test_labels_that_do_not_fit_the_images_or_the_classes_are_refused_before_tra
         training.train(gan, bundled.images[:64], labels=labels(np.arange(64) % 10), steps=1, batch_size=16,
                        snapshots=1, verbose=0)
     assert int(gan.g_optimizer.iterations) == 0
+
+
+def test_pixel_images_and_a_missing_seed_are_refused_before_any_step(bundled):
+    # 0-255 pixels used to train (d_real 1.0) and save checkpoints of a useless model, without a word.
+    with pytest.raises(ValueError, match=r"images range from 0 to 255; allowed: float images of shape "
+                                         r"\(N, 28, 28, 1\) in \[-1, 1\] \(data.to_model_range"):
+        training.train(tiny_gan(), data.to_pixels(bundled.images[:64]).astype(np.float32), steps=2, batch_size=16,
+                       verbose=0)
+    with pytest.raises(ValueError, match=r"images have shape \(64, 784\)"):
+        training.train(tiny_gan(), bundled.images[:64].reshape(64, 784), steps=2, batch_size=16, verbose=0)
+    with pytest.raises(ValueError, match=r"seed is None; allowed: an integer from 0"):
+        training.train(tiny_gan(), bundled.images[:64], steps=2, batch_size=16, seed=None, verbose=0)
