@@ -155,10 +155,14 @@ def load_generator(path: Path):
     else:
         import keras
 
+        if not zipfile.is_zipfile(path):   # Keras would call an existing file "not found"
+            raise CommandError(f"{path} is damaged or not a .keras file (a .keras file is a zip archive); allowed: "
+                               "a generator.keras a notebook saved, or a shipped data/pretrained/<name>.generator.npz")
         try:
             generator = keras.models.load_model(path, compile=False, safe_mode=True)
         except Exception as error:  # Keras raises several types for a damaged or foreign file
-            raise CommandError(f"could not load {path} as a Keras model: {error}") from error
+            raise CommandError(f"could not load {path} as a Keras model ({type(error).__name__}: "
+                               f"{str(error).splitlines()[0]})") from error
     try:
         sampling.check_generator(generator, path)
     except ValueError as error:
@@ -239,6 +243,12 @@ def main(argv=None) -> int:
         # One line and status 2, as for a bad flag, rather than a traceback.
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Every file is written whole or not at all (records.atomic_path), and train keeps its last checkpoint.
+        kept = (f"; the checkpoint of the last finished chunk, if one finished, is kept in {args.artifacts_dir}: "
+                "the same command resumes from it" if args.command == "train" else "")
+        print(f"interrupted{kept}", file=sys.stderr)
+        return 130
 
 
 def _run_course(args) -> int:
@@ -264,8 +274,20 @@ def _run_course(args) -> int:
 
 
 def _train(args) -> int:
+    import math
+
     from ganlib import callbacks, checkpoints, records, training
 
+    if args.artifacts_dir.exists() and not args.artifacts_dir.is_dir():   # said before training, not after a chunk
+        raise CommandError(f"--artifacts-dir {args.artifacts_dir} is a file; allowed: a folder (new, or one this "
+                           "command trained into)")
+    # training.train trains whole chunks: say so, and record what it trains, not what was asked.
+    snapshots = min(args.snapshots, args.steps)
+    steps = snapshots * math.ceil(args.steps / snapshots)
+    if (steps, snapshots) != (args.steps, args.snapshots):
+        print(f"training {steps:,} steps in {snapshots} chunks of {steps // snapshots:,} (asked: {args.steps:,} "
+              f"steps, {args.snapshots} chunks; training runs whole chunks)")
+    args.steps, args.snapshots = steps, snapshots
     train_digits, held_out = data.split_digits(data.load_digits(args.data_source))
     gan = recipes.build(args.recipe, seed=args.seed, learning_rate=args.learning_rate, jit_compile=args.jit_compile)
     try:
@@ -302,9 +324,11 @@ def _parse_value(text: str):
 def _sweep(args) -> int:
     from ganlib import runs
 
-    matches = [p for p in runs.notebooks_in(course.project_root() / "notebooks") if p.stem.startswith(args.notebook)]
+    notebooks = runs.notebooks_in(course.project_root() / "notebooks")
+    matches = [p for p in notebooks if p.stem.startswith(args.notebook)]
     if len(matches) != 1:
-        raise CommandError(f"{args.notebook!r} matches {len(matches)} notebooks; give a prefix that names one")
+        raise CommandError(f"{args.notebook!r} matches {len(matches)} notebooks; allowed: a prefix that names one of "
+                           + ", ".join(p.stem for p in notebooks))
     fixed, vary = {}, {}
     for name, *values in args.parameter:
         if not values:

@@ -323,7 +323,7 @@ def read_compact(path, into=None):
     into = into if into is not None else _shipped_architecture(Path(path))
     try:
         opened = np.load(path, allow_pickle=False)
-    except (OSError, ValueError):   # not an .npz: NumPy's own words would suggest loading it unsafely
+    except (OSError, ValueError, EOFError):   # EOFError: an empty file   # not an .npz: NumPy's own words would suggest loading it unsafely
         opened = None
     if not isinstance(opened, np.lib.npyio.NpzFile):
         raise PretrainedError(f"{path} is not a compact model file written by save_compact; allowed: a .npz "

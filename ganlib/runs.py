@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -101,7 +102,8 @@ def run_course(notebooks_dir, out_dir=None, profile: str = "default", in_place: 
                          "numbers or name prefixes such as 02 or 03_dcgan")
     paths = [p for p in notebooks_in(notebooks_dir) if not only or p.stem.startswith(tuple(only))]
     if not paths:
-        raise ValueError(f"no notebook in {notebooks_dir} matches {', '.join(only)}")
+        raise ValueError(f"no notebook in {notebooks_dir} matches {', '.join(only)}; allowed: prefixes of "
+                         + ", ".join(p.stem for p in notebooks_in(notebooks_dir)))
     # GANLIB_PROFILE wins over the profile asked for here, in every notebook's configure cell (the tests
     # rely on it): say so, and refuse a value no notebook would accept before any kernel starts.
     in_force = course.resolve_profile(profile)
@@ -150,7 +152,10 @@ def sweep(notebook_path, out_dir, fixed: dict | None = None, vary: dict[str, lis
     rows = []
     for values in itertools.product(*vary.values()):   # one empty combination when nothing varies
         chosen = dict(zip(vary, values))
-        label = "-".join(f"{name}={value}" for name, value in chosen.items()) or "run"
+        # Every given value names the folder, the fixed ones too: a sweep with other fixed settings into
+        # the same --out must not overwrite (or mix with) this one's runs. No path separators in a name.
+        label = re.sub(r"[^\w.=+-]", "_", "-".join(f"{name}={value}" for name, value in {**fixed, **chosen}.items())) \
+            or "run"
         artifacts_dir = out_dir / notebook_path.stem / label
         parameters = {**fixed, **chosen, "artifacts_dir": str(artifacts_dir)}
         print(f"{notebook_path.stem} {label} ...", flush=True)

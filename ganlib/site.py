@@ -21,6 +21,7 @@ import fnmatch
 import html
 import re
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -564,11 +565,16 @@ def _built_here(folder: Path) -> bool:
         return True
     editions = {edition["folder"] for edition in EDITIONS.values() if edition["folder"]}
 
-    def written_by_a_build(path: Path) -> bool:
+    def written_by_a_build(path: Path, top: bool) -> bool:
         if path.is_dir():
-            return path.name in editions or fnmatch.fnmatch(path.name, "[0-9][0-9]_*")
+            if top and path.name in editions:
+                return (path / "index.html").is_file() and all(written_by_a_build(p, False) for p in path.iterdir())
+            # A page's pictures sit in a folder named after its page, beside it; a folder without its page
+            # (a reader's "01_photos") is not the build's.
+            return (fnmatch.fnmatch(path.name, "[0-9][0-9]_*") and path.with_suffix(".html").is_file()
+                    and all(p.is_file() for p in path.iterdir()))
         return path.name in ("index.html", "style.css") or fnmatch.fnmatch(path.name, "[0-9][0-9]_*.html")
-    return (folder / "index.html").is_file() and all(written_by_a_build(path) for path in entries)
+    return (folder / "index.html").is_file() and all(written_by_a_build(path, True) for path in entries)
 
 
 def build_site(notebooks_dir, out_dir) -> SiteReport:
@@ -578,6 +584,8 @@ def build_site(notebooks_dir, out_dir) -> SiteReport:
     sources = editions_in(notebooks_dir)
     if "en" not in sources:
         raise FileNotFoundError(f"no notebooks named NN_*.ipynb in {notebooks_dir}")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FileExistsError(f"{out_dir} is a file; allowed: a folder for the site (new, empty, or a site built here)")
     if out_dir.exists() and not _built_here(out_dir):
         raise FileExistsError(f"{out_dir} exists and is not a site built here (it holds other files, such as "
                               f"{', '.join(sorted(p.name for p in out_dir.iterdir())[:3])}); it is replaced whole, so "
@@ -594,9 +602,10 @@ def build_site(notebooks_dir, out_dir) -> SiteReport:
         rendered[edition] = pages
 
     # Write beside the target, then swap: an interrupted build leaves the previous site whole.
-    staging = out_dir.with_name(out_dir.name + ".building")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    # A folder of the build's own, never a fixed name that a reader's folder might have.
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+    staging.chmod(0o755)   # mkdtemp's folder is private; a site is for reading
     (staging / "style.css").write_text(stylesheet(), encoding="utf-8")
     (staging / SITE_MARKER).write_text("a site built by python -m ganlib site: the next build replaces this folder\n",
                                        encoding="utf-8")

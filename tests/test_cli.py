@@ -122,7 +122,8 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path):
     fake = tmp_path / "generator.keras"
     fake.write_bytes(b"not a zip archive")
     result = ganlib("sample", "--model", fake, "--n", 1, "--out", tmp_path / "x.npy")
-    assert result.returncode == 2 and "could not load" in result.stderr
+    assert result.returncode == 2 and "is damaged or not a .keras file" in result.stderr, result.stderr
+    assert "not found" not in result.stderr   # Keras' words for a file that is there
 
 
 @pytest.mark.slow
@@ -161,8 +162,11 @@ def test_a_sweep_checks_every_value_before_its_first_run(tmp_path, monkeypatch):
     (["sweep", "03", "-p", "seed", "1", "-p", "seed", "2"], "-p seed is given twice"),
     (["course", "--only", "", "--out", "{tmp}"], "--only got an empty name"),
     (["site", "--notebooks", "{tmp}/none", "--out", "{tmp}/site"], "no notebooks named NN_*.ipynb"),
+    (["sweep", "99", "-p", "seed", "1"], "'99' matches 0 notebooks; allowed: a prefix that names one of 00_setup_and_data"),
+    (["train", "--recipe", "mlp", "--steps", "10", "--artifacts-dir", "{tmp}/file"], "is a file; allowed: a folder"),
 ])
 def test_the_commands_own_refusals_are_one_error_line_with_status_2(tmp_path, capsys, args, message):
+    (tmp_path / "file").write_text("not a folder")
     status = cli.main([a.format(tmp=tmp_path) for a in args])
     said = capsys.readouterr().err
     assert status == 2 and said.startswith("error: ") and message in said, said
@@ -178,8 +182,8 @@ def test_an_interrupted_write_leaves_the_old_file(models_dir, tmp_path, monkeypa
         open(path, "wb").write(b"half an array")
         raise KeyboardInterrupt
     monkeypatch.setattr(cli.np, "save", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        cli.main(["sample", "--model", str(models_dir / "plain.keras"), "--n", "2", "--out", str(out)])
+    # One line and status 130, as a shell reports Ctrl-C, not a traceback.
+    assert cli.main(["sample", "--model", str(models_dir / "plain.keras"), "--n", "2", "--out", str(out)]) == 130
     assert out.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["digits.npy"]
 
 
@@ -217,3 +221,24 @@ def test_each_commands_help_says_what_is_allowed(capsys, command, words):
     said = " ".join(capsys.readouterr().out.split())   # argparse wraps lines
     for word in words:
         assert word in said, (word, said)
+
+
+def test_train_says_it_rounds_to_whole_chunks_and_ctrl_c_is_one_line(tmp_path, capsys, monkeypatch):
+    from ganlib import training
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(training, "train", interrupted)
+    status = cli.main(["train", "--recipe", "mlp", "--steps", "21", "--artifacts-dir", str(tmp_path / "run")])
+    said = capsys.readouterr()
+    # 21 steps in 20 chunks used to train 40 steps, recorded as 21, without a word.
+    assert "training 40 steps in 20 chunks of 2 (asked: 21 steps, 20 chunks" in said.out
+    assert status == 130 and said.err.startswith("interrupted; the checkpoint of the last finished chunk")
+    assert "Traceback" not in said.err and len(said.err.strip().splitlines()) == 1
+
+
+def test_an_empty_compact_file_is_one_error_line(tmp_path, capsys):
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")   # ended in NumPy's EOFError traceback
+    assert cli.main(["sample", "--model", str(empty), "--n", "1", "--out", str(tmp_path / "x.npy")]) == 2
+    assert "could not load" in capsys.readouterr().err

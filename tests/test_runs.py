@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ganlib import runs
+from ganlib import course, runs
 
 
 @pytest.mark.skipif(os.name != "posix", reason="Unix sockets: POSIX only (elsewhere the kernel uses TCP)")
@@ -44,3 +44,22 @@ def test_the_course_command_names_the_profile_in_force_and_refuses_a_bad_one_bef
     with pytest.raises(course.ParameterError, match="GANLIB_PROFILE is 'quick'; allowed"):
         runs.run_course(notebooks, out_dir="unused", profile="default", only=("00",))
     assert len(started) == 1, "the bad profile must stop the command before its first notebook"
+
+
+def test_a_sweeps_folders_are_named_by_every_given_value_the_fixed_ones_too(tmp_path, monkeypatch):
+    # Two sweeps into one --out that differ only in a fixed value shared a folder: the second overwrote the
+    # first's executed notebook and could leave the first's metrics.json beside it.
+    used = []
+
+    def fake_run(path, output_path, parameters):
+        used.append(output_path.parent.relative_to(tmp_path).as_posix())
+        return runs.NotebookResult(path.stem, 1.0, "ok", "-")
+    monkeypatch.setattr(runs, "run_notebook", fake_run)
+    notebook = course.project_root() / "notebooks" / "00_setup_and_data.ipynb"
+    runs.sweep(notebook, tmp_path, fixed={"profile": "smoke"})
+    runs.sweep(notebook, tmp_path, fixed={"profile": "smoke", "data_source": "mnist"}, vary={"seed": [1, 2]})
+    runs.sweep(notebook, tmp_path)
+    assert used == ["00_setup_and_data/profile=smoke",
+                    "00_setup_and_data/profile=smoke-data_source=mnist-seed=1",
+                    "00_setup_and_data/profile=smoke-data_source=mnist-seed=2",
+                    "00_setup_and_data/run"]

@@ -251,6 +251,27 @@ def test_a_site_built_before_the_marker_is_still_replaced(course, tmp_path):
     assert (built / site.SITE_MARKER).is_file()
 
 
+def test_a_readers_folder_shaped_like_an_old_site_and_a_sibling_named_building_survive(course, tmp_path):
+    # A folder of one's own with an index page, a stylesheet and "01_photos" passed for a site built before
+    # the marker, and was replaced; a folder named "<out>.building" beside the target was deleted.
+    mine = tmp_path / "mine"
+    (mine / "01_photos").mkdir(parents=True)
+    (mine / "01_photos" / "cat.jpg").write_bytes(b"a cat")
+    for name in ("index.html", "style.css"):
+        (mine / name).write_text("my own")
+    with pytest.raises(FileExistsError, match="not a site built here"):
+        site.build_site(course, mine)
+    assert (mine / "01_photos" / "cat.jpg").read_bytes() == b"a cat"
+    notes = tmp_path / "site.building"
+    notes.mkdir()
+    (notes / "notes.txt").write_text("mine too")
+    site.build_site(course, tmp_path / "site")
+    assert (notes / "notes.txt").read_text() == "mine too"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.building")]   # the build's own, gone
+    with pytest.raises(FileExistsError, match="is a file; allowed: a folder"):
+        site.build_site(course, notes / "notes.txt")
+
+
 def test_the_command_line_builds_the_site(course, tmp_path, capsys):
     from ganlib import cli
 
