@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganlib import course, sampling
+from ganlib import course, data, sampling
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 JUDGE_PATH = DATA_DIR / "judge.keras"
@@ -177,10 +177,6 @@ def embed(features_before_relu, space: str = SPACE) -> np.ndarray:
     return ((features - mean) @ whitening).astype(np.float32)
 
 
-# How far outside [-1, 1] an image may stray (float rounding in a blur, say) before the judge refuses it.
-RANGE_SLACK = 0.01
-
-
 def judge_digits(images, batch_size: int = 500, space: str = SPACE) -> tuple[np.ndarray, np.ndarray]:
     """(features (N, 128) in ``space``, class probabilities (N, 10)) for model-range images (N, 28, 28, 1).
 
@@ -190,15 +186,11 @@ def judge_digits(images, batch_size: int = 500, space: str = SPACE) -> tuple[np.
         raise ValueError(f"space is {space!r}; allowed: " + ", ".join(repr(name) for name in SPACES))
     if not course.COUNT.accepts(batch_size):
         raise ValueError(f"batch_size is {batch_size!r}; allowed: {course.COUNT.allowed}")
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim != 4 or images.shape[1:] != (28, 28, 1):
-        raise ValueError(f"images have shape {images.shape}; the judge takes (N, 28, 28, 1) in [-1, 1]")
-    if images.size and not (images.min() >= -1 - RANGE_SLACK and images.max() <= 1 + RANGE_SLACK):
-        # 0-255 pixels are "recognized" with confidence: numbers that mean nothing, given without a word.
-        raise ValueError(f"images range from {images.min():g} to {images.max():g}; the judge takes model-range "
-                         "images in [-1, 1] (data.to_model_range converts 0-255 pixels)")
-    if len(images) == 0:
-        raise ValueError("images has no image (shape (0, 28, 28, 1)); the judge needs at least one")
+    # 0-255 pixels are "recognized" with confidence: numbers that mean nothing, given without a word.
+    images = data.model_range_images(images)
+    if np.isnan(images).any():
+        raise ValueError(f"images hold NaN in {int(np.isnan(images).any(axis=(1, 2, 3)).sum())} of {len(images)} "
+                         "image(s); allowed: finite images in [-1, 1] (a generator that draws NaN has diverged)")
     run = sampling.inference_function(load_judge())   # predict's numbers, without its per-call pipeline
     outputs = [run(images[start:start + batch_size]) for start in range(0, len(images), batch_size)]
     before_relu, probabilities = (np.concatenate([np.asarray(output[k]) for output in outputs]) for k in (0, 1))

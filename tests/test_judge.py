@@ -43,8 +43,10 @@ def test_judging_gives_keras_predict_bit_for_bit_in_every_batch_split(split):
 
 
 def test_no_images_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"images has no image \(shape \(0, 28, 28, 1\)\); the judge needs at least one"):
+    with pytest.raises(ValueError, match=r"images holds 0 image\(s\); allowed: at least 1"):
         judge.judge_digits(np.zeros((0, 28, 28, 1), np.float32))
+    with pytest.raises(ValueError, match=r"images hold NaN in 1 of 2 image\(s\); allowed: finite images"):
+        judge.judge_digits(np.stack([np.zeros((28, 28, 1)), np.full((28, 28, 1), np.nan)]).astype(np.float32))
 
 
 def test_the_three_spaces_are_views_of_one_layer(split, classifier):
@@ -136,6 +138,6 @@ def test_a_bad_space_name_is_a_clear_error():
 def test_pixels_outside_the_model_range_are_refused(split):
     # 0-255 pixels used to be judged (and "recognized" 99.7% of the time, without a word).
     held = split[1].images[:20]
-    with pytest.raises(ValueError, match=r"images range from 0 to 255; the judge takes model-range images in \[-1, 1\]"):
+    with pytest.raises(ValueError, match=r"images range from 0 to 255; allowed: float images of shape \(N, 28, 28, 1\) in \[-1, 1\]"):
         judge.judge_digits(data.to_pixels(held).astype(np.float32))
     judge.judge_digits(np.clip(held * 1.005, -1.005, 1.005))   # float rounding's few thousandths are let through
