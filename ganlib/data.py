@@ -46,8 +46,10 @@ class Digits(NamedTuple):
 RANGE_SLACK = 0.01
 
 
-def model_range_images(images, name: str = "images", shape: tuple = (28, 28, 1), at_least: int = 1) -> np.ndarray:
+def model_range_images(images, name: str = "images", shape: tuple | None = (28, 28, 1),
+                       at_least: int = 1) -> np.ndarray:
     """``images`` as float32 (N, *shape) in [-1, 1], or a ValueError that says what they are instead.
+    ``shape`` None takes any shape per image (repair compares the visible pixels only, flattened).
 
     For functions a learner calls with arrays of their own: 0-255 pixels, a single image, a
     ``Digits`` tuple or a flat array would otherwise give a wrong number without a word, or fail deep
@@ -56,6 +58,8 @@ def model_range_images(images, name: str = "images", shape: tuple = (28, 28, 1),
     if isinstance(images, Digits):
         raise ValueError(f"{name} is a Digits tuple (images, labels, source); pass its .images")
     array = np.asarray(images)
+    if shape is None:
+        shape = array.shape[1:]
     allowed = f"float images of shape (N, {', '.join(str(n) for n in shape)}) in [-1, 1]"
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise ValueError(f"{name} is not a numeric array (dtype {array.dtype}); allowed: {allowed}")
@@ -208,8 +212,7 @@ def make_dataset(images, batch_size: int, seed: int, labels=None, start_batch: i
 
     from ganlib import sampling
 
-    images = model_range_images(images, shape=np.shape(images)[1:]) if not isinstance(images, Digits) \
-        else model_range_images(images)
+    images = model_range_images(images, shape=None)
     if not course.RULES["seed"].accepts(seed):
         raise ValueError(f"seed is {seed!r}; allowed: {course.RULES['seed'].allowed}")
     if labels is not None:   # a wrong length would fail only at iteration, inside tf.data

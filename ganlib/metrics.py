@@ -205,9 +205,8 @@ def nearest_distances(images, reference_images, chunk: int = 500) -> tuple[np.nd
         raise ValueError(f"chunk is {chunk!r}; allowed: an integer >= 1 (images compared at a time)")
     # 0-255 pixels would put every distance a hundred times too far: no near-copies, without a word.
     # Any image shape is allowed (repair compares only the visible pixels), the same for both.
-    images, reference_images = (data.model_range_images(array, name, shape=np.shape(array)[1:])
-                                if not isinstance(array, data.Digits) else data.model_range_images(array, name)
-                                for array, name in ((images, "images"), (reference_images, "reference_images")))
+    images = data.model_range_images(images, shape=None)
+    reference_images = data.model_range_images(reference_images, "reference_images", shape=None)
     if images.shape[1:] != reference_images.shape[1:]:
         raise ValueError(f"images have shape {images.shape} and reference_images {reference_images.shape}; "
                          "allowed: the same shape per image")
