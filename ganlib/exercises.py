@@ -188,7 +188,9 @@ def _toy_critic(input_shape, hidden: int, seed: int, activation: str = "tanh"):
 
     rng = np.random.default_rng(seed)
     stack = [keras.layers.Dense(hidden, activation=activation)] if hidden else []
-    critic = keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(), *stack, keras.layers.Dense(1)])
+    # Named, so that the instructors' guide lists the same cases whatever models a process built before.
+    critic = keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(), *stack, keras.layers.Dense(1)],
+                              name=f"toy_critic_{hidden}_units_seed_{seed}")
     critic.set_weights([rng.standard_normal(w.shape).astype(np.float32) / np.sqrt(max(1, w.shape[0]))
                         for w in critic.get_weights()])
     probe = rng.uniform(-1, 1, (64, *input_shape)).astype(np.float32)
@@ -202,7 +204,8 @@ def _linear_critic(input_shape, slope: float, seed: int):
     """f(x) = w . x with ||w|| = slope: its input gradient has norm ``slope`` everywhere."""
     import keras
 
-    critic = keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(), keras.layers.Dense(1, use_bias=False)])
+    critic = keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(), keras.layers.Dense(1, use_bias=False)],
+                              name=f"linear_critic_slope_{slope:g}")
     w = np.random.default_rng(seed).standard_normal((int(np.prod(input_shape)), 1))
     critic.set_weights([(slope * w / np.linalg.norm(w)).astype(np.float32)])
     return critic

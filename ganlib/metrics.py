@@ -251,14 +251,14 @@ class Reference:
     def __init__(self, train_images, held_out_images, seed: int = 0, space: str = judge.SPACE):
         if space not in judge.SPACES:
             raise ValueError(f"space is {space!r}; allowed: " + ", ".join(repr(name) for name in judge.SPACES))
+        train_images = data.model_range_images(train_images, "train_images")
+        held_out_images = data.model_range_images(held_out_images, "held_out_images")
         if len(held_out_images) < 2 * (NEIGHBOURS + 1):
             # Each half needs a point and its NEIGHBOURS nearest for the manifold scores (and two points for a
             # covariance); fewer ended in NumPy's "infs or NaNs" or an IndexError when images were judged.
             raise ValueError(f"held_out_images holds {len(held_out_images)} image(s); allowed: at least "
                              f"{2 * (NEIGHBOURS + 1)} ({NEIGHBOURS + 1} per half), and about 1,000 for stable "
                              "scores (data.split_digits holds out 1,000)")
-        train_images = data.model_range_images(train_images, "train_images")
-        held_out_images = data.model_range_images(held_out_images, "held_out_images")
         order = np.random.default_rng(seed).permutation(len(held_out_images))
         half = len(order) // 2
         self.train_images = np.asarray(train_images)

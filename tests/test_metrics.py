@@ -291,6 +291,8 @@ def test_pixel_images_are_refused_where_they_would_hide_every_copy(bundled):
     with pytest.raises(ValueError, match=r"images are uint8 pixels"):
         metrics.memorized_share(data.to_pixels(train[:10]), train, threshold=3.5)
     assert metrics.memorized_share(train[:10], train, threshold=3.5) == 1.0   # exact copies, in range
+    with pytest.raises(ValueError, match=r"held_out_images is a Digits tuple .* pass its \.images"):
+        metrics.Reference(train, bundled)   # used to say "held_out_images holds 3 image(s)": the tuple's length
 
 
 def test_labels_of_shape_n_by_1_are_refused_rather_than_broadcast():
