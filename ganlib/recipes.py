@@ -68,14 +68,11 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     if recipe not in RECIPES:
         raise ValueError(f"recipe is {recipe!r}; allowed: " + ", ".join(repr(r) for r in RECIPES))
     # Keras reads these by truthiness: jit_compile="no" would compile with XLA, and a run's record
-    # would not say so. A learning rate of True would train at 1.
+    # would not say so.
     for name, value, allowed in (("jit_compile", jit_compile, "True, False or None (the recipe's own)"),
                                  ("augment", augment, "True or False")):
         if not (isinstance(value, bool) or (value is None and name == "jit_compile")):
             raise ValueError(f"{name} is {value!r}; allowed: {allowed}")
-    for name, value in (("learning_rate", learning_rate), ("discriminator_learning_rate", discriminator_learning_rate)):
-        if isinstance(value, bool):
-            raise ValueError(f"{name} is {value!r}; allowed: a number greater than 0 and at most 1, or None")
     if jit_compile is None:
         jit_compile = JIT_COMPILE[recipe]
     if steps_per_execution is None:
@@ -149,7 +146,8 @@ def build(recipe: str, seed: int = 0, width: int = 32, learning_rate: float | No
     # None means the recipe's own rate; any other value is used as given, so it must be a usable rate
     # (0 or NaN would train nothing, a negative rate would climb the loss).
     for name, value in (("learning_rate", learning_rate), ("discriminator_learning_rate", discriminator_learning_rate)):
-        if value is not None and not (isinstance(value, numbers.Real) and 0 < value <= 1):
+        # bool is a Real: a learning rate of True would train at 1.
+        if value is not None and (isinstance(value, bool) or not (isinstance(value, numbers.Real) and 0 < value <= 1)):
             own = "the recipe's own" if name == "learning_rate" else "the generator's rate"
             raise ValueError(f"{name} is {value!r}; allowed: a number greater than 0 and at most 1, or None ({own})")
     rate = LEARNING_RATE[recipe] if learning_rate is None else float(learning_rate)
